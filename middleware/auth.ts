@@ -1,0 +1,20 @@
+/**
+ * Session check for the endpoints that need one: the presented token must be well-formed hex
+ * and confirmed by the master (cached briefly, never past its expire). Runs before the body
+ * is read, so unauthenticated clients cannot make us parse anything.
+ */
+import type { Next } from 'koa';
+import { Errors } from '../src/errors.js';
+import type { TokenAuthority } from '../src/salt/tokens.js';
+import type { ApiContext } from '../src/state.js';
+import { presentedToken } from './session.js';
+
+export function requireSession(tokens: TokenAuthority) {
+  return async function checkSession(ctx: ApiContext, next: Next): Promise<void> {
+    const record = await tokens.validate(presentedToken(ctx));
+    if (!record) throw Errors.NotAuthenticated();
+    ctx.state.token = record;
+    ctx.set('Cache-Control', 'private');
+    await next();
+  };
+}

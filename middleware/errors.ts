@@ -1,0 +1,47 @@
+/**
+ * Turns every error into its status and a `{"status": <code>, "return": "<message>"}` body in
+ * the negotiated format (salt-api sends HTML pages; a JSON client gets data from us). A 500
+ * never carries a stack trace unless `debug` is on.
+ */
+import type { Next } from 'koa';
+import { ApiError, Errors } from '../src/errors.js';
+import type { Logger } from '../src/log.js';
+import type { ApiContext } from '../src/state.js';
+import { contentTypeOf, type SerializerRegistry } from '../serializers/registry.js';
+
+/** Errors thrown by libraries below us (raw-body, koa) carry an HTTP status of their own. */
+function fromHttpError(error: unknown, limit: number): ApiError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, type } = error as { status?: number; type?: string };
+  if (status === 413 || type === 'entity.too.large') return Errors.BodyTooLarge(limit);
+  if (type === 'request.aborted') return Errors.BadRequest('Request aborted');
+  if (status === 400) return Errors.BadRequest('Malformed request');
+  return undefined;
+}
+
+export function errorHandler(registry: SerializerRegistry, options: { debug: boolean; bodyLimit: number; log: Logger }) {
+  return async function handleErrors(ctx: ApiContext, next: Next): Promise<void> {
+    try {
+      await next();
+      if (ctx.body === undefined && ctx.state.reply === undefined) {
+        // Nothing answered: the router left a bare status (and its Allow header) behind.
+        if (ctx.status === 404) throw Errors.NotFound(ctx.path);
+        if (ctx.status === 405 || ctx.status === 501) throw Errors.MethodNotAllowed();
+      }
+    } catch (caught) {
+      let error = caught instanceof ApiError ? caught : fromHttpError(caught, options.bodyLimit);
+      if (!error) {
+        options.log.error(`unexpected error on ${ctx.method} ${ctx.path}`, { error: caught instanceof Error ? (caught.stack ?? caught.message) : String(caught) });
+        error = Errors.Unexpected();
+        if (options.debug && caught instanceof Error) error = new ApiError(error.code, 500, caught.stack ?? caught.message);
+      }
+      const serializer = ctx.state.serializer ?? registry.renderers()[0];
+      ctx.status = error.status;
+      // The client may still be sending the rest of an oversized body: do not reuse the connection.
+      if (error.status === 413) ctx.set('Connection', 'close');
+      ctx.state.reply = undefined;
+      ctx.body = serializer.render ? serializer.render({ status: error.status, return: error.message }) : error.message;
+      ctx.set('Content-Type', contentTypeOf(serializer));
+    }
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * Picks the output format from the Accept header before anything runs (salt-api runs the job
+ * and only then answers 406; we refuse first), and renders `ctx.state.reply` on the way out.
+ */
+import type { Next } from 'koa';
+import { Errors } from '../src/errors.js';
+import type { ApiContext } from '../src/state.js';
+import { contentTypeOf, type SerializerRegistry } from '../serializers/registry.js';
+
+export function negotiate(registry: SerializerRegistry) {
+  return async function negotiateFormat(ctx: ApiContext, next: Next): Promise<void> {
+    ctx.state.serializer = registry.negotiate(ctx.get('Accept') || undefined);
+    await next();
+    if (ctx.state.reply === undefined) return;
+    const serializer = ctx.state.serializer;
+    if (!serializer.render) throw Errors.Unexpected();
+    let rendered: string | Buffer;
+    try {
+      rendered = serializer.render(ctx.state.reply);
+    } catch {
+      throw Errors.NotSerializable();
+    }
+    ctx.body = rendered;
+    // Set after the body and by header, so Koa adds no charset: salt-api sends exactly the media type.
+    ctx.set('Content-Type', contentTypeOf(serializer));
+  };
+}

@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+/**
+ * The `salt-api-koa` command: read the master config (or start the embedded sandbox master),
+ * validate it completely, then serve. Configuration errors print one line and exit 2 before
+ * anything listens.
+ */
+import { accessSync, constants, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, describeValue } from './config/configError.js';
+import { MASTER_DEFAULTS } from './config/defaults.js';
+import { loadMasterConfig } from './config/masterConfig.js';
+import { type ConfigMap, isConfigMap } from './config/merge.js';
+import { OptionReader } from './config/options.js';
+import { apiSectionName, settingsFromMaster } from './config/settings.js';
+import { LOG_LEVELS, type Logger, createLogger, parseLogLevel } from './log.js';
+import type { Sandbox } from './sandbox/index.js';
+
+const USAGE = `Usage: salt-api-koa [options]
+
+Salt's REST API (the rest_cherrypy contract) on Koa, talking to a Salt master.
+Options are read from the master config's rest_koa section (else rest_cherrypy).
+
+Options:
+  -c, --config-dir DIR   Salt config directory holding "master" (or the file itself);
+                         default ${MASTER_DEFAULTS.config_dir}
+      --sandbox          run against an embedded sandbox master instead of a real one
+                         (the default when no -c is given and ${MASTER_DEFAULTS.config_dir}/master
+                         is not readable)
+      --port N           listen on port N (overrides the section's port)
+      --host H           listen on address H (overrides the section's host)
+  -l, --log-level L      ${LOG_LEVELS.join(', ')} (default info)
+      --log-file FILE    append the log to FILE instead of stderr; reopened on SIGHUP
+      --version          print the version and exit
+  -h, --help             print this help and exit
+`;
+
+const OPTIONS = {
+  'config-dir': { type: 'string', short: 'c' },
+  sandbox: { type: 'boolean' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'log-level': { type: 'string', short: 'l' },
+  'log-file': { type: 'string' },
+  version: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+interface Args {
+  'config-dir'?: string;
+  sandbox?: boolean;
+  port?: string;
+  host?: string;
+  'log-level'?: string;
+  'log-file'?: string;
+  version?: boolean;
+  help?: boolean;
+}
+
+function parseCommandLine(argv: string[]): Args {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new ConfigError(`${error instanceof Error ? error.message : String(error)} (see --help)`);
+  }
+}
+
+function packageVersion(): string {
+  // dist/src/cli.js → the package root is two levels up.
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return String(manifest.version);
+}
+
+function isReadable(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The command-line --port/--host, validated with the same rules as the config options. */
+function listenOverrides(args: Args): ConfigMap {
+  const flags = new OptionReader({ port: args.port, host: args.host }, '--');
+  const overrides: ConfigMap = {};
+  if (flags.has('port')) overrides.port = flags.port('port', 0, 0);
+  if (flags.has('host')) overrides.host = flags.nonEmptyString('host', '');
+  return overrides;
+}
+
+/** `raw` with the overrides laid over its API section; a malformed section is left for validation to report. */
+function withOverrides(raw: ConfigMap, overrides: ConfigMap): ConfigMap {
+  if (Object.keys(overrides).length === 0) return raw;
+  const name = apiSectionName(raw);
+  const section = raw[name] ?? {};
+  return isConfigMap(section) ? { ...raw, [name]: { ...section, ...overrides } } : raw;
+}
+
+function installSignalHandlers(log: Logger, shutdown: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn(`${signal} received again; exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${signal} received; shutting down`);
+    shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error('shutdown failed', { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', () => {
+    log.reopen();
+    log.info('SIGHUP received; log file reopened');
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseCommandLine(argv);
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (args.version) {
+    process.stdout.write(`salt-api-koa ${packageVersion()}\n`);
+    return;
+  }
+  if (args.sandbox && args['config-dir'] !== undefined) throw new ConfigError('--sandbox and --config-dir exclude each other');
+  const level = args['log-level'] === undefined ? 'info' : parseLogLevel(args['log-level']);
+  if (level === undefined) throw new ConfigError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got ${describeValue(args['log-level'])}`);
+  const overrides = listenOverrides(args);
+  let log: Logger;
+  try {
+    log = createLogger({ level, file: args['log-file'] });
+  } catch (error) {
+    throw new ConfigError(`--log-file: cannot open ${describeValue(args['log-file'])} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+
+  const defaultMasterFile = path.join(MASTER_DEFAULTS.config_dir, 'master');
+  const useSandbox = args.sandbox === true || (args['config-dir'] === undefined && !isReadable(defaultMasterFile));
+  let sandbox: Sandbox | undefined;
+  try {
+    let raw: ConfigMap;
+    let source: string;
+    if (useSandbox) {
+      const why = args.sandbox ? '--sandbox given' : `${defaultMasterFile} is not readable`;
+      log.warn(`running on the embedded sandbox master (${why}); to use a real Salt master, run with -c <its config dir>, e.g. -c ${MASTER_DEFAULTS.config_dir}`);
+      // Loaded only here, so a production start never pulls in the sandbox.
+      const { startSandbox } = await import('./sandbox/index.js');
+      sandbox = await startSandbox({});
+      raw = sandbox.config;
+      source = 'embedded sandbox master';
+    } else {
+      raw = await loadMasterConfig(args['config-dir'] ?? MASTER_DEFAULTS.config_dir);
+      source = String(raw.conf_file);
+    }
+    const warnings: string[] = [];
+    const settings = settingsFromMaster(withOverrides(raw, overrides), source, (warning) => warnings.push(warning));
+    // Only once the whole config is known good, so a refused config prints nothing but its error.
+    warnings.forEach((warning) => log.warn(warning));
+    // Loaded after validation: --help, --version and config errors never load the HTTP stack.
+    const { startServer } = await import('./server.js');
+    const server = await startServer(settings, log);
+    log.info(`salt-api-koa ${packageVersion()} listening on ${server.url}`, { config: settings.source });
+    const running = sandbox;
+    installSignalHandlers(log, async () => {
+      await server.close();
+      await running?.stop();
+    });
+  } catch (error) {
+    await sandbox?.stop().catch((stopError: unknown) => log.error('stopping the sandbox master failed', { error: stopError }));
+    throw error;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`salt-api-koa: ${message.replace(/\n/g, ' ')}\n`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});

@@ -1,0 +1,77 @@
+/** Typed settings: the master options salt-api-koa uses and the `rest_koa`/`rest_cherrypy` section. */
+import type { SaltValue } from '../salt/types.js';
+
+/** eauth ACLs as in the master's `external_auth`: backend → user, `*` or `group%` → entries. */
+export type ExternalAuth = Record<string, Record<string, SaltValue[]>>;
+
+/** Master options read from the master config (wire.md, http-api.md §8.1). */
+export interface MasterSettings {
+  interface: string;
+  ret_port: number;
+  sock_dir: string;
+  ipc_mode: 'ipc' | 'tcp';
+  tcp_master_pub_port: number;
+  tcp_master_pull_port: number;
+  external_auth: ExternalAuth;
+  netapi_enable_clients: string[];
+  netapi_allow_raw_shell: boolean;
+  token_expire: number;
+  timeout: number;
+  gather_job_timeout: number;
+  rest_timeout: number;
+}
+
+export interface ApiAcl {
+  users?: Record<string, string[]>;
+}
+
+/** The API's own section (`rest_koa`, falling back to `rest_cherrypy`), http-api.md §8 plus our extras. */
+export interface ApiOptions {
+  port: number;
+  host: string;
+  debug: boolean;
+  ssl_crt?: string;
+  ssl_key?: string;
+  ssl_chain?: string;
+  disable_ssl: boolean;
+  webhook_disable_auth: boolean;
+  webhook_url: string;
+  thread_pool: number;
+  socket_queue_size: number;
+  expire_responses: boolean;
+  max_request_body_size: number;
+  collect_stats: boolean;
+  stats_disable_auth: boolean;
+  static?: string;
+  static_path: string;
+  app?: string;
+  app_path: string;
+  root_prefix: string;
+  enable_sessions: boolean;
+  log_access_file: string;
+  log_error_file: string;
+  api_acl?: ApiAcl;
+  authorized_ips?: string[];
+  favicon?: string;
+  /** Extras of salt-api-koa (README "Configuration"). */
+  cors_origin?: string | string[];
+  trusted_proxies: string[];
+  workers: number;
+  events_heartbeat: number;
+  events_ring_size: number;
+  /** Seconds a master request may take before the API answers 503. */
+  master_timeout: number;
+  /** ZeroMQ REQ sockets kept open to the master's request server. */
+  master_pool_size: number;
+  /** Seconds a validated token is trusted before asking the master again (never past its expire). */
+  token_cache_ttl: number;
+  /** Nesting depth accepted in JSON/YAML bodies. */
+  max_body_depth: number;
+}
+
+export interface Settings {
+  api: ApiOptions;
+  master: MasterSettings;
+  /** Where the settings came from, for the first log line. */
+  source: string;
+}

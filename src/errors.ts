@@ -1,0 +1,81 @@
+/**
+ * Every error this API answers with: a named code, its HTTP status and its message, in one file
+ * (the shape of fastify's lib/errors.js). Messages are salt-api's own wording where it has one,
+ * so clients that match on text keep working.
+ */
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+type ErrorFactory<A extends unknown[]> = ((...args: A) => ApiError) & { code: string; status: number };
+
+function define<A extends unknown[]>(code: string, status: number, message: (...args: A) => string): ErrorFactory<A> {
+  const factory = (...args: A) => new ApiError(code, status, message(...args));
+  return Object.assign(factory, { code, status });
+}
+
+export const Errors = {
+  // 400
+  BadRequest: define('BAD_REQUEST', 400, (why: string) => why),
+  InvalidJson: define('INVALID_JSON', 400, () => 'Invalid JSON document'),
+  InvalidYaml: define('INVALID_YAML', 400, () => 'Invalid YAML document'),
+  InvalidEncoding: define('INVALID_ENCODING', 400, () => 'Request body is not valid UTF-8'),
+  LowstateNotList: define('LOWSTATE_NOT_LIST', 400, () => 'Lowstates must be a list'),
+  InvalidField: define('INVALID_FIELD', 400, (field: string, expected: string) => `Invalid value for '${field}': expected ${expected}`),
+  InvalidClient: define('INVALID_CLIENT', 400, (client: string) => `Invalid client specified: '${client}'`),
+  ClientDisabled: define(
+    'CLIENT_DISABLED',
+    400,
+    (client: string) => `Client disabled: '${client}'. Add to 'netapi_enable_clients' master config option to enable.`,
+  ),
+  SaltInvocation: define('SALT_INVOCATION_ERROR', 400, (message: string) => message),
+  MissingArgument: define('MISSING_ARGUMENT', 400, (client: string) => `${client} takes at least 1 argument (0 given)`),
+  TokenParamsRequired: define('TOKEN_PARAMS_REQUIRED', 400, () => 'Require "username", "password", and "eauth" params'),
+  // 401
+  NotAuthenticated: define('NOT_AUTHENTICATED', 401, () => 'No permission -- see authorization schemes'),
+  NoCredentials: define('NO_CREDENTIALS', 401, () => 'No authentication credentials given'),
+  InvalidToken: define('INVALID_TOKEN', 401, () => 'Invalid token'),
+  LoginFailed: define('LOGIN_FAILED', 401, () => 'Could not authenticate using provided credentials'),
+  Authentication: define('AUTHENTICATION_ERROR', 401, () => 'Authentication error occurred.'),
+  Authorization: define('AUTHORIZATION_ERROR', 401, () => 'Authorization error occurred.'),
+  MasterAuth: define('MASTER_AUTH_ERROR', 401, (message: string) => message),
+  RawShellRefused: define('RAW_SHELL_REFUSED', 401, () => 'Raw shell option not allowed.'),
+  // 403, 404, 405
+  BadIp: define('BAD_IP', 403, () => 'Bad IP'),
+  NotFound: define('NOT_FOUND', 404, (path?: string) => (path ? `The path '${path}' was not found.` : 'Nothing matches the given URI')),
+  MethodNotAllowed: define('METHOD_NOT_ALLOWED', 405, () => 'Specified method is invalid for this resource'),
+  // 406, 413
+  UnsupportedContentType: define('UNSUPPORTED_CONTENT_TYPE', 406, () => 'Content type not supported'),
+  NotAcceptable: define(
+    'NOT_ACCEPTABLE',
+    406,
+    (accept: string, offered: string[]) =>
+      `Your client sent this Accept header: ${accept}. But this resource only emits these media types: ${offered.join(', ')}.`,
+  ),
+  BodyTooLarge: define('BODY_TOO_LARGE', 413, (limit: number) => `Request body is larger than the limit of ${limit} bytes`),
+  // 500
+  Unexpected: define('UNEXPECTED', 500, () => 'An unexpected error occurred'),
+  NotSerializable: define('NOT_SERIALIZABLE', 500, () => 'Could not serialize the return data from Salt.'),
+  PublishFailed: define('PUBLISH_ERROR', 500, (message: string) => message),
+  NotImplemented: define('NOT_IMPLEMENTED', 501, (what: string) => `Not implemented: ${what}`),
+  // 503, 504
+  MasterUnavailable: define('MASTER_UNAVAILABLE', 503, () => 'Salt Master is not available.'),
+  MasterTimeout: define(
+    'MASTER_TIMEOUT',
+    503,
+    () => 'Salt request timed out. The master is not responding. You may need to run your command with `--async` in order to bypass the congested event bus.',
+  ),
+  ClientTimeout: define('CLIENT_TIMEOUT', 504, (what: string) => `${what} timed out`),
+} as const;
+
+export function isApiError(error: unknown): error is ApiError {
+  return error instanceof ApiError;
+}

@@ -1,0 +1,19 @@
+/** What route handlers are given: the Salt adapter, the settings and the shared middleware. */
+import type Router from '@koa/router';
+import type { Middleware } from 'koa';
+import type { Settings } from '../config/types.js';
+import type { SaltAdapter } from '../salt/adapter.js';
+import type { ApiState } from '../state.js';
+
+export interface RouteDeps {
+  salt: SaltAdapter;
+  settings: Settings;
+  /** Parses the body by Content-Type into `ctx.state.body`. */
+  parseBody: Middleware<ApiState>;
+  /** Requires a confirmed session token in `ctx.state.token`. */
+  requireSession: Middleware<ApiState>;
+  /** Whether responses go out over TLS (for the cookie's `Secure`). */
+  tls: boolean;
+}
+
+export type ApiRouter = Router<ApiState>;

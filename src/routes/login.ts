@@ -1,0 +1,71 @@
+/** `GET /login`, `POST /login`, `POST /logout` (http-api.md §7.3-§7.5). */
+import { Errors } from '../errors.js';
+import { loginPerms } from '../salt/acl.js';
+import { isMap } from '../salt/master.js';
+import type { SaltMap } from '../salt/types.js';
+import { reply, type ApiContext } from '../state.js';
+import { clearedSessionCookie, sessionCookie } from '../../middleware/session.js';
+import type { ApiRouter, RouteDeps } from './deps.js';
+import { apiAclAllows } from './apiAcl.js';
+
+/** The credentials of a login body: a mapping, or the first element of a list. */
+function credentials(body: unknown): SaltMap {
+  const data = Array.isArray(body) ? body[0] : body;
+  if (!isMap(data) || typeof data.username !== 'string' || typeof data.eauth !== 'string') throw Errors.LoginFailed();
+  return data;
+}
+
+export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
+  router.get('/login', (ctx) => {
+    ctx.set('WWW-Authenticate', 'Session');
+    reply(ctx, { status: null, return: 'Please log in' });
+  });
+
+  router.post('/login', deps.parseBody, async (ctx: ApiContext) => {
+    const creds = credentials(ctx.state.body);
+    if (!apiAclAllows(deps.settings.api.api_acl, String(creds.username), ctx.request.socket.remoteAddress ?? '')) {
+      throw Errors.LoginFailed();
+    }
+    const token = await deps.salt.tokens.login(creds);
+    if (!token) throw Errors.LoginFailed();
+    ctx.set('X-Auth-Token', token.token);
+    ctx.append('Set-Cookie', sessionCookie(token.token, token.expire, deps.tls));
+    reply(ctx, {
+      return: [
+        {
+          token: token.token,
+          expire: token.expire,
+          start: token.start,
+          user: token.name,
+          eauth: token.eauth,
+          perms: loginPerms(deps.settings.master.external_auth, token),
+        },
+      ],
+    });
+  });
+
+  router.post('/logout', deps.requireSession, async (ctx: ApiContext) => {
+    const token = ctx.state.token;
+    if (token) {
+      deps.salt.tokens.revoke(token);
+      await deleteOnMaster(deps, token.token);
+    }
+    ctx.append('Set-Cookie', clearedSessionCookie(deps.tls));
+    reply(ctx, { return: 'Your token has been cleared' });
+  });
+}
+
+/**
+ * Ask the master to forget the token (runner `auth.del_token`, run with the token itself).
+ * Where the user may not run it, the token stays valid on the master until it expires, but
+ * this process keeps refusing it (TokenAuthority.revoke).
+ */
+async function deleteOnMaster(deps: RouteDeps, token: string): Promise<void> {
+  try {
+    await deps.salt.master.runner({ fun: 'auth.del_token', kwarg: { arg: [], kwarg: { token } }, token });
+  } catch (error) {
+    deps.salt.log.info('the master did not delete the logged-out token; this process refuses it until it expires', {
+      reason: error instanceof Error ? error.message : String(error),
+    });
+  }
+}

@@ -1,0 +1,56 @@
+/** Wires the Salt side together: request channel, master client, event bus, tokens, netapi. */
+import path from 'node:path';
+import type { Settings } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { SaltContext } from './context.js';
+import { EventBus, type BusAddress } from './eventBus.js';
+import { MasterClient } from './master.js';
+import { NetapiClient } from './netapi.js';
+import { RequestChannel } from './requestChannel.js';
+import { TokenAuthority } from './tokens.js';
+
+export interface SaltAdapter extends SaltContext {
+  netapi: NetapiClient;
+  close(): void;
+}
+
+function requestEndpoint(host: string, port: number): string {
+  return host.includes(':') ? `tcp://[${host}]:${port}` : `tcp://${host}:${port}`;
+}
+
+function busAddresses(settings: Settings['master']): { publish: BusAddress; pull: BusAddress } {
+  if (settings.ipc_mode === 'tcp') {
+    return {
+      publish: { host: '127.0.0.1', port: settings.tcp_master_pub_port },
+      pull: { host: '127.0.0.1', port: settings.tcp_master_pull_port },
+    };
+  }
+  return {
+    publish: { path: path.join(settings.sock_dir, 'master_event_pub.ipc') },
+    pull: { path: path.join(settings.sock_dir, 'master_event_pull.ipc') },
+  };
+}
+
+/** Build the adapter and open the bus subscription (waits briefly for it, never fails on it). */
+export async function createSaltAdapter(settings: Settings, log: Logger): Promise<SaltAdapter> {
+  const channel = new RequestChannel({
+    endpoint: requestEndpoint(settings.master.interface, settings.master.ret_port),
+    poolSize: settings.api.master_pool_size,
+    timeoutMs: settings.api.master_timeout * 1000,
+  });
+  const master = new MasterClient(channel);
+  const bus = new EventBus(busAddresses(settings.master));
+  bus.on('down', () => log.warn('master event bus disconnected; reconnecting'));
+  bus.on('up', () => log.info('master event bus connected'));
+  await bus.start();
+  const tokens = new TokenAuthority(master, settings.api.token_cache_ttl * 1000);
+  const context: SaltContext = { master, bus, tokens, settings: settings.master, log };
+  return {
+    ...context,
+    netapi: new NetapiClient(context),
+    close() {
+      bus.close();
+      channel.close();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/** What every netapi client gets: the master connection, the bus, the settings, the caller's token. */
+import type { MasterSettings } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { EventBus } from './eventBus.js';
+import type { MasterClient } from './master.js';
+import type { TokenAuthority } from './tokens.js';
+import type { LowstateChunk, SaltToken, SaltValue } from './types.js';
+
+export interface SaltContext {
+  master: MasterClient;
+  bus: EventBus;
+  tokens: TokenAuthority;
+  settings: MasterSettings;
+  log: Logger;
+}
+
+/** One chunk to run, with credentials already confirmed by the master. */
+export interface ClientCall {
+  chunk: LowstateChunk;
+  token: SaltToken;
+}
+
+/**
+ * A netapi client. It returns the elements it contributes to the response's `return` list:
+ * one for every client but `local_batch`, which contributes one per minion (http-api.md §4.3).
+ */
+export type ClientFunction = (call: ClientCall, salt: SaltContext) => Promise<SaltValue[]>;

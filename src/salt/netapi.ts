@@ -1,0 +1,97 @@
+/**
+ * The netapi gatekeeper (netapi-clients.md §1): checks a chunk's client, that it is enabled,
+ * that it carries credentials the master confirms, then dispatches it. Every client, async
+ * ones included, needs a token the master knows or eauth credentials it accepts, before anything
+ * runs (CVE-2020-25592, CVE-2021-25281). eauth credentials are traded for a token first, so no
+ * password ever reaches a publish load (security.md).
+ */
+import { Errors } from '../errors.js';
+import { functionPermitted, userAcl } from './acl.js';
+import type { ClientFunction, SaltContext } from './context.js';
+import { truthy } from './fields.js';
+import { isMap } from './master.js';
+import { isWellFormedToken } from './tokens.js';
+import { CLIENT_NAMES, type ClientName, type Lowstate, type LowstateChunk, type SaltToken, type SaltValue } from './types.js';
+import { local, localAsync } from './clients/local.js';
+import { localBatch } from './clients/batch.js';
+import { localSubset } from './clients/subset.js';
+import { runner, runnerAsync } from './clients/runner.js';
+import { wheel, wheelAsync } from './clients/wheel.js';
+import { ssh } from './clients/ssh.js';
+
+const CLIENTS: Record<ClientName, ClientFunction> = {
+  local,
+  local_async: localAsync,
+  local_batch: localBatch,
+  local_subset: localSubset,
+  runner,
+  runner_async: runnerAsync,
+  ssh,
+  wheel,
+  wheel_async: wheelAsync,
+};
+
+const isClientName = (value: SaltValue | undefined): value is ClientName =>
+  typeof value === 'string' && (CLIENT_NAMES as readonly string[]).includes(value);
+
+/** Publishing clients report auth failures as the master's publish does; runner/wheel as theirs. */
+const publishes = (client: ClientName) => client.startsWith('local') || client === 'ssh';
+
+export class NetapiClient {
+  private readonly enabled: Set<string>;
+
+  constructor(private readonly salt: SaltContext) {
+    this.enabled = new Set(salt.settings.netapi_enable_clients);
+  }
+
+  /** Run the chunks in order; the first failure aborts the request. */
+  async run(lowstate: Lowstate): Promise<SaltValue[]> {
+    const results: SaltValue[] = [];
+    for (const chunk of lowstate) results.push(...(await this.runChunk(chunk)));
+    return results;
+  }
+
+  async runChunk(chunk: LowstateChunk): Promise<SaltValue[]> {
+    if (!isMap(chunk)) throw Errors.InvalidField('lowstate', 'a list of mappings');
+    const client = chunk.client;
+    if (!isClientName(client)) throw Errors.InvalidClient(client === undefined || client === null ? 'None' : String(client));
+    if (!this.enabled.has(client)) throw Errors.ClientDisabled(client);
+    if (!('token' in chunk) && !('eauth' in chunk)) throw Errors.NoCredentials();
+    if (truthy(chunk.raw_shell) && !this.salt.settings.netapi_allow_raw_shell) throw Errors.RawShellRefused();
+    const token = await this.confirm(chunk, client);
+    if (publishes(client)) this.checkEveryFunction(chunk, token);
+    const { eauth: _eauth, username: _username, password: _password, ...rest } = chunk;
+    return CLIENTS[client]({ chunk: { ...rest, token: token.token }, token }, this.salt);
+  }
+
+  /** The token record for the chunk's credentials, or the 401 the master would have answered. */
+  private async confirm(chunk: LowstateChunk, client: ClientName): Promise<SaltToken> {
+    if ('token' in chunk) {
+      if (!isWellFormedToken(chunk.token)) throw Errors.InvalidToken();
+      const record = await this.salt.tokens.validate(chunk.token);
+      if (record) return record;
+      throw publishes(client) ? Errors.Authentication() : Errors.MasterAuth('Authentication failure of type "token" occurred.');
+    }
+    const { eauth, username, password } = chunk;
+    const refused = () =>
+      publishes(client)
+        ? Errors.Authentication()
+        : Errors.MasterAuth(`Authentication failure of type "eauth" occurred for user ${String(username)}.`);
+    if (typeof eauth !== 'string' || typeof username !== 'string' || typeof password !== 'string') throw refused();
+    const record = await this.salt.tokens.tokenFor({ eauth, username, password });
+    if (!record) throw refused();
+    return record;
+  }
+
+  /**
+   * The master allows a multi-function job when any one function is allowed (security.md,
+   * compound ACL); refuse unless every function is permitted by the user's `external_auth`.
+   */
+  private checkEveryFunction(chunk: LowstateChunk, token: SaltToken): void {
+    if (!Array.isArray(chunk.fun)) return;
+    const acl = userAcl(this.salt.settings.external_auth, token);
+    for (const fun of chunk.fun) {
+      if (typeof fun !== 'string' || !functionPermitted(acl, fun)) throw Errors.Authorization();
+    }
+  }
+}

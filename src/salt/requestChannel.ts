@@ -1,0 +1,122 @@
+/**
+ * The clear request channel to the master's request server (wire.md §2): ZeroMQ REQ sockets,
+ * one outstanding request each, kept in a small pool so HTTP requests reuse connections.
+ * A REQ socket whose reply was lost cannot be reused, so a timed-out socket is closed and a new
+ * one takes its place (as Salt's own client does).
+ */
+import { Request } from 'zeromq';
+import { packOldSpec, unpack } from './codec.js';
+import type { ClearEnvelope, SaltMap, SaltValue } from './types.js';
+import { Errors } from '../errors.js';
+
+export interface RequestChannelOptions {
+  /** `tcp://host:port` of the master's ret port. */
+  endpoint: string;
+  /** Most sockets open at once; further requests wait for a free one. */
+  poolSize: number;
+  /** Default milliseconds to wait for one reply. */
+  timeoutMs: number;
+}
+
+export interface SendOptions {
+  /** Milliseconds for this request (defaults to the channel's). */
+  timeoutMs?: number;
+}
+
+interface Waiter {
+  resolve(socket: Request): void;
+  reject(error: Error): void;
+}
+
+export class RequestChannel {
+  private readonly idle: Request[] = [];
+  private readonly waiters: Waiter[] = [];
+  private open = 0;
+  private closed = false;
+
+  constructor(private readonly options: RequestChannelOptions) {}
+
+  /** Send one clear load and return the master's decoded reply; 503 when the master does not answer in time. */
+  async send(load: SaltMap & { cmd: string }, options: SendOptions = {}): Promise<SaltValue> {
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    const envelope: ClearEnvelope = { enc: 'clear', load, version: 2 };
+    const body = packOldSpec(envelope);
+    const socket = await this.acquire(deadline);
+    let healthy = false;
+    try {
+      socket.sendTimeout = Math.max(1, deadline - Date.now());
+      await socket.send(body);
+      socket.receiveTimeout = Math.max(1, deadline - Date.now());
+      const [reply] = await socket.receive();
+      healthy = true;
+      return unpack(reply);
+    } catch (error) {
+      if (this.closed) throw Errors.MasterUnavailable();
+      if (isTimeout(error)) throw Errors.MasterUnavailable();
+      throw error;
+    } finally {
+      this.release(socket, healthy);
+    }
+  }
+
+  /** Close every socket; pending and later requests fail with 503. */
+  close(): void {
+    this.closed = true;
+    for (const socket of this.idle.splice(0)) socket.close();
+    for (const waiter of this.waiters.splice(0)) waiter.reject(Errors.MasterUnavailable());
+  }
+
+  private acquire(deadline: number): Promise<Request> {
+    if (this.closed) return Promise.reject(Errors.MasterUnavailable());
+    const socket = this.idle.pop();
+    if (socket) return Promise.resolve(socket);
+    if (this.open < this.options.poolSize) {
+      this.open++;
+      return Promise.resolve(this.createSocket());
+    }
+    return new Promise<Request>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        reject(Errors.MasterUnavailable());
+      }, Math.max(1, deadline - Date.now()));
+      this.waiters.push(waiter);
+    });
+  }
+
+  private release(socket: Request, healthy: boolean): void {
+    let next = socket;
+    if (!healthy || this.closed) {
+      socket.close();
+      if (this.closed) {
+        this.open--;
+        return;
+      }
+      next = this.createSocket();
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) waiter.resolve(next);
+    else this.idle.push(next);
+  }
+
+  private createSocket(): Request {
+    const socket = new Request({ linger: 0, reconnectInterval: 100, reconnectMaxInterval: 2000 });
+    socket.connect(this.options.endpoint);
+    return socket;
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'EAGAIN';
+}

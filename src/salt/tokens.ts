@@ -1,0 +1,95 @@
+/**
+ * Token checks against the master. The token handed out by /login is the master's own eauth
+ * token, so any number of API processes accept it with no shared state. A validated token is
+ * trusted for a few seconds to spare the master a round trip per request, never past its expire.
+ */
+import { createHash } from 'node:crypto';
+import type { MasterClient } from './master.js';
+import type { SaltMap, SaltToken } from './types.js';
+
+/** Lowercase hex of a digest between md5 and sha512 in size (the master's `hash_type`). */
+const TOKEN_FORMAT = /^[0-9a-f]{32,128}$/;
+const CACHE_MAX = 10_000;
+/** A minted token is reused for the same credentials until this close to its expiry. */
+const MINT_MARGIN_S = 60;
+
+interface Cached {
+  record: SaltToken;
+  until: number;
+}
+
+export function isWellFormedToken(token: unknown): token is string {
+  return typeof token === 'string' && TOKEN_FORMAT.test(token);
+}
+
+export class TokenAuthority {
+  private readonly valid = new Map<string, Cached>();
+  private readonly inflight = new Map<string, Promise<SaltToken | undefined>>();
+  private readonly revoked = new Map<string, number>();
+  private readonly minted = new Map<string, SaltToken>();
+
+  constructor(
+    private readonly master: MasterClient,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** The token's record when the master confirms it and this process has not revoked it. */
+  async validate(token: unknown): Promise<SaltToken | undefined> {
+    if (!isWellFormedToken(token)) return undefined;
+    const now = Date.now();
+    const revokedUntil = this.revoked.get(token);
+    if (revokedUntil !== undefined) {
+      if (revokedUntil * 1000 > now) return undefined;
+      this.revoked.delete(token);
+    }
+    const cached = this.valid.get(token);
+    if (cached && cached.until > now) return cached.record;
+    if (cached) this.valid.delete(token);
+    let pending = this.inflight.get(token);
+    if (!pending) {
+      pending = this.master.getToken(token).finally(() => this.inflight.delete(token));
+      this.inflight.set(token, pending);
+    }
+    const record = await pending;
+    if (record && !this.revoked.has(token)) this.remember(record);
+    return record && !this.revoked.has(token) ? record : undefined;
+  }
+
+  /** Log in with eauth credentials (the master's `mk_token`). */
+  async login(credentials: SaltMap): Promise<SaltToken | undefined> {
+    const record = await this.master.mkToken(credentials);
+    if (record) this.remember(record);
+    return record;
+  }
+
+  /**
+   * Trade eauth credentials for a token so no password travels further (security.md). The same
+   * credentials reuse one token until shortly before it expires instead of filling the master's
+   * token store with one token per request.
+   */
+  async tokenFor(credentials: { eauth: string; username: string; password: string }): Promise<SaltToken | undefined> {
+    const key = createHash('sha256')
+      .update(`${credentials.eauth}\0${credentials.username}\0${credentials.password}`)
+      .digest('hex');
+    const known = this.minted.get(key);
+    if (known && known.expire - MINT_MARGIN_S > Date.now() / 1000 && !this.revoked.has(known.token)) return known;
+    const record = await this.login({ ...credentials });
+    if (!record) return undefined;
+    if (this.minted.size >= CACHE_MAX) this.minted.clear();
+    this.minted.set(key, record);
+    return record;
+  }
+
+  /** Refuse this token in this process until it expires, whatever the master says. */
+  revoke(record: SaltToken): void {
+    this.valid.delete(record.token);
+    this.revoked.set(record.token, record.expire);
+    for (const [key, minted] of this.minted) if (minted.token === record.token) this.minted.delete(key);
+  }
+
+  private remember(record: SaltToken): void {
+    const until = Math.min(Date.now() + this.ttlMs, record.expire * 1000);
+    if (this.valid.size >= CACHE_MAX) this.valid.delete(this.valid.keys().next().value as string);
+    this.valid.set(record.token, { record, until });
+  }
+}

@@ -1,0 +1,80 @@
+/** Domain types shared by the HTTP layer, the Salt adapter and the sandbox master. */
+
+/** Any value that can travel through msgpack and JSON. */
+export type SaltValue =
+  | null
+  | boolean
+  | number
+  | string
+  | Uint8Array
+  | SaltValue[]
+  | { [key: string]: SaltValue };
+
+export type SaltMap = { [key: string]: SaltValue };
+
+/** The nine netapi client names salt-api knows, in salt's own (alphabetical) order. */
+export const CLIENT_NAMES = [
+  'local',
+  'local_async',
+  'local_batch',
+  'local_subset',
+  'runner',
+  'runner_async',
+  'ssh',
+  'wheel',
+  'wheel_async',
+] as const;
+export type ClientName = (typeof CLIENT_NAMES)[number];
+
+/** One lowstate chunk: a mapping of keyword arguments for one netapi client call. */
+export type LowstateChunk = SaltMap & {
+  client?: SaltValue;
+  token?: SaltValue;
+  eauth?: SaltValue;
+  username?: SaltValue;
+  password?: SaltValue;
+  fun?: SaltValue;
+  tgt?: SaltValue;
+  arg?: SaltValue;
+  kwarg?: SaltValue;
+};
+
+/** What the HTTP layer hands to the netapi dispatcher: a list of chunks run in order. */
+export type Lowstate = LowstateChunk[];
+
+/** A token record of the master's token store, as `mk_token`/`get_token` reply it. */
+export interface SaltToken {
+  token: string;
+  start: number;
+  expire: number;
+  name: string;
+  eauth: string;
+  groups?: string[];
+  auth_list?: SaltValue[];
+}
+
+/** Credentials for the master's eauth system. */
+export interface EauthCredentials {
+  eauth: string;
+  username: string;
+  password: string;
+  [extra: string]: SaltValue;
+}
+
+/** One event of the master event bus. */
+export interface EventFrame {
+  tag: string;
+  data: SaltMap;
+}
+
+/** The clear request envelope sent to the master's request server. */
+export interface ClearEnvelope {
+  enc: 'clear';
+  load: SaltMap & { cmd: string };
+  version: 2;
+}
+
+/** The error shape the master replies with when a ClearFuncs command is refused. */
+export interface MasterErrorReply {
+  error: { name: string; message: string; args?: SaltValue[] };
+}

@@ -1,0 +1,97 @@
+/**
+ * The master's request channel (`ReqServerChannel.handle_message`): decode one request body,
+ * validate the clear envelope and answer malformed requests exactly as a real master does
+ * (wire.md §2.2).
+ */
+import { Unpackr } from 'msgpackr';
+// The codec registers Salt's msgpack extension types (78 datetime, 79 constant) on import.
+import '../salt/codec.js';
+import type { SaltMap, SaltValue } from '../salt/types.js';
+import type { ClearFuncs } from './clearFuncs.js';
+import type { CommandResult } from './publish.js';
+import { PyError, isMap, pyStr, setKey } from './python.js';
+import { reportUnexpected } from './unexpected.js';
+
+const GENERIC_FAILURE = 'Some exception handling minion payload';
+
+/**
+ * Maps stay `Map`s while decoding: a client may send its keys as bin (the master converts
+ * valid UTF-8 bytes to text, keys included), which a plain-object decoder cannot take.
+ */
+const unpackr = new Unpackr({ mapsAsObjects: false, useRecords: false, int64AsType: 'number' });
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+class NotMsgpack extends Error {}
+
+function asText(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Decoded msgpack → SaltValue, with valid UTF-8 bytes turned to text as `salt.payload.loads` does. */
+function normalize(value: unknown): SaltValue {
+  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return asText(value) ?? value;
+  if (Array.isArray(value)) return value.map(normalize);
+  if (value instanceof Map) {
+    const out: SaltMap = {};
+    for (const [key, item] of value) {
+      let name: string;
+      if (typeof key === 'string') name = key;
+      else if (key instanceof Uint8Array) name = asText(key) ?? Buffer.from(key).toString('latin1');
+      else if (key === null || typeof key === 'number' || typeof key === 'boolean') name = pyStr(key);
+      else throw new NotMsgpack('unsupported map key');
+      setKey(out, name, normalize(item));
+    }
+    return out;
+  }
+  // Unknown extension types, 0xc1 and the like are not a Salt payload.
+  throw new NotMsgpack('unsupported msgpack value');
+}
+
+function decode(body: Uint8Array): SaltValue | NotMsgpack {
+  try {
+    return normalize(unpackr.unpack(body));
+  } catch {
+    return new NotMsgpack();
+  }
+}
+
+function versionOf(payload: SaltMap): number {
+  const version = payload.version;
+  if (typeof version === 'number') return Math.trunc(version);
+  if (typeof version === 'string' && /^\s*[+-]?\d+\s*$/.test(version)) return Number.parseInt(version, 10);
+  return 0;
+}
+
+export class RequestChannel {
+  constructor(
+    private readonly clearFuncs: ClearFuncs,
+    private readonly record: (load: SaltMap) => void,
+  ) {}
+
+  async handle(body: Uint8Array): Promise<CommandResult> {
+    const payload = decode(body);
+    if (payload instanceof NotMsgpack) return { reply: { msg: 'bad load' } };
+    if (!isMap(payload) || !('enc' in payload) || !('load' in payload)) return { reply: 'bad load' };
+    const load = payload.load;
+    if (!isMap(load)) return { reply: 'payload and load must be a dict' };
+    if ('id' in load) {
+      if (typeof load.id !== 'string') return { reply: `bad load: id ${pyStr(load.id)} is not a string` };
+      if (load.id.includes('\0')) return { reply: 'bad load: id contains a null byte' };
+    }
+    this.record(structuredClone(load));
+    // Only clear requests are served: an "aes" payload cannot be decrypted without a minion key.
+    if (payload.enc !== 'clear') return { reply: GENERIC_FAILURE };
+    if (versionOf(payload) > 1) delete load.nonce;
+    try {
+      return await this.clearFuncs.dispatch(load);
+    } catch (error) {
+      if (!(error instanceof PyError)) reportUnexpected(`command ${pyStr(load.cmd ?? null)}`, error);
+      return { reply: GENERIC_FAILURE };
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/** What the master's command handlers, runners, wheel functions and minions share. */
+import type { SaltMap, SaltValue } from '../salt/types.js';
+import type { Auth } from './auth.js';
+import type { EventBus } from './eventBus.js';
+import type { JobCache } from './jobs.js';
+import type { KeyStore } from './keys.js';
+import type { Fleet } from './minions.js';
+import type { Timers } from './timers.js';
+
+export interface ExecutionRecord {
+  jid: string;
+  minion: string;
+  fun: string;
+  arg: SaltValue[];
+}
+
+/** What tests read back: every request load and every simulated execution, in order. */
+export interface Recorder {
+  readonly requests: SaltMap[];
+  readonly executed: ExecutionRecord[];
+  /** Off for long-running processes (benchmarks), where the logs would only grow. */
+  readonly enabled: boolean;
+}
+
+export interface MasterContext {
+  /** The master's own minion id: runner/wheel jobs are cached under it. */
+  readonly masterId: string;
+  readonly bus: EventBus;
+  readonly keys: KeyStore;
+  readonly fleet: Fleet;
+  readonly jobs: JobCache;
+  readonly auth: Auth;
+  readonly timers: Timers;
+  readonly recorder: Recorder;
+  /** False between `stopMaster()` and `startMaster()`: returns and runner results are lost. */
+  readonly online: boolean;
+  /** The options `config.values` shows. */
+  readonly options: SaltMap;
+}

@@ -1,0 +1,93 @@
+/**
+ * The master event bus (wire.md §5): `master_event_pub.ipc` streams every frame to every
+ * subscriber, `master_event_pull.ipc` takes frames from firers and republishes their bodies.
+ */
+import type net from 'node:net';
+import { join } from 'node:path';
+import { UnpackrStream } from 'msgpackr';
+import { packEventFrame, packNewSpec } from '../salt/codec.js';
+import type { SaltMap } from '../salt/types.js';
+import { stamp } from './jid.js';
+import { listenUnix, type UnixServer } from './unixSocket.js';
+
+/** A subscriber that stops reading is dropped once this much is queued for it. */
+const MAX_SUBSCRIBER_BACKLOG = 8 * 1024 * 1024;
+/** A firer's frame may not grow beyond this while incomplete. */
+const MAX_FRAME_SIZE = 16 * 1024 * 1024;
+
+export class EventBus {
+  private pubServer?: UnixServer;
+  private pullServer?: UnixServer;
+  private readonly subscribers = new Set<net.Socket>();
+
+  constructor(private readonly sockDir: string) {}
+
+  get pubPath(): string {
+    return join(this.sockDir, 'master_event_pub.ipc');
+  }
+
+  get pullPath(): string {
+    return join(this.sockDir, 'master_event_pull.ipc');
+  }
+
+  async start(): Promise<void> {
+    this.pubServer = await listenUnix(this.pubPath, (socket) => this.subscribe(socket));
+    this.pullServer = await listenUnix(this.pullPath, (socket) => this.acceptFirer(socket));
+  }
+
+  async stop(): Promise<void> {
+    const servers = [this.pubServer, this.pullServer];
+    this.pubServer = undefined;
+    this.pullServer = undefined;
+    this.subscribers.clear();
+    await Promise.all(servers.map((server) => server?.close()));
+  }
+
+  /**
+   * Fire an event as `SaltEvent.fire_event` does: `_stamp` is set to the time of firing (an
+   * existing one keeps its place but gets the new time). Returns the stamped data, since Salt
+   * mutates the dict it fires and callers reuse it (wheel replies). With the master stopped the
+   * event is lost, as it would be.
+   */
+  fire(tag: string, data: SaltMap): SaltMap {
+    const stamped = { ...data, _stamp: stamp() };
+    if (this.subscribers.size > 0) this.broadcast(packEventFrame({ tag, data: stamped }));
+    return stamped;
+  }
+
+  private broadcast(frame: Buffer): void {
+    for (const socket of this.subscribers) {
+      if (socket.writableLength > MAX_SUBSCRIBER_BACKLOG) {
+        this.subscribers.delete(socket);
+        socket.destroy();
+      } else {
+        socket.write(frame);
+      }
+    }
+  }
+
+  private subscribe(socket: net.Socket): void {
+    this.subscribers.add(socket);
+    // Subscribers have nothing to say; whatever they send is read and discarded.
+    socket.on('data', () => undefined);
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.subscribers.delete(socket));
+  }
+
+  private acceptFirer(socket: net.Socket): void {
+    const decoder = new UnpackrStream({ useRecords: false, mapsAsObjects: true, maxIncompleteBufferSize: MAX_FRAME_SIZE });
+    decoder.on('data', (frame: unknown) => {
+      // Anything but a map is not a frame at all: the connection is given up, as Salt's puller does.
+      if (typeof frame !== 'object' || frame === null || Object.getPrototypeOf(frame) !== Object.prototype) {
+        socket.destroy();
+        return;
+      }
+      const { body } = frame as { body?: unknown };
+      // Only a bin body is an event; the master's handler chokes on anything else and drops it.
+      if (body instanceof Uint8Array) this.broadcast(packNewSpec({ head: {}, body: Buffer.from(body) }));
+    });
+    decoder.on('error', () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    socket.pipe(decoder);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The few pieces of Python semantics the simulated master must reproduce: exceptions that end up as
+ * text in replies, `str()`/`repr()` of decoded values and `int()` conversion. Salt's messages are
+ * built from these, and clients match on that text.
+ */
+import type { SaltMap, SaltValue } from '../salt/types.js';
+
+/** A Python exception: `type` is the class name Salt prints in front of the message. */
+export class PyError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** `"<Class>: <message>"`, the way Salt formats exceptions in wheel/runner returns. */
+  describe(): string {
+    return `${this.type}: ${this.message}`;
+  }
+}
+
+export function isMap(value: unknown): value is SaltMap {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/** Python's type name of a decoded value, for TypeError messages. */
+export function pyTypeName(value: SaltValue): string {
+  if (value === null) return 'NoneType';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'string') return 'str';
+  if (value instanceof Uint8Array) return 'bytes';
+  return Array.isArray(value) ? 'list' : 'dict';
+}
+
+/** Python `repr()`. */
+export function pyRepr(value: SaltValue): string {
+  if (value === null) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+  if (value instanceof Uint8Array) return `b'${Buffer.from(value).toString('latin1')}'`;
+  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
+  return `{${Object.entries(value)
+    .map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`)
+    .join(', ')}}`;
+}
+
+/** Python `str()`: strings as they are, everything else as its repr. */
+export function pyStr(value: SaltValue): string {
+  return typeof value === 'string' ? value : pyRepr(value);
+}
+
+/** Python `int()` of a decoded value, raising the same errors. */
+export function pyInt(value: SaltValue): number {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new PyError('OverflowError', 'cannot convert float infinity to integer');
+    return Math.trunc(value);
+  }
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (/^[+-]?\d+(?:_\d+)*$/.test(text)) return Number.parseInt(text.replace(/_/g, ''), 10);
+    throw new PyError('ValueError', `invalid literal for int() with base 10: ${pyRepr(value)}`);
+  }
+  throw new PyError(
+    'TypeError',
+    `int() argument must be a string, a bytes-like object or a real number, not '${pyTypeName(value)}'`,
+  );
+}
+
+/** Python truthiness. */
+export function pyTruthy(value: SaltValue | undefined): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (value instanceof Uint8Array) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+/** `dict.pop(key)` without a default: the value, or KeyError. */
+export function required(load: SaltMap, key: string): SaltValue {
+  if (!(key in load)) throw new PyError('KeyError', pyRepr(key));
+  return load[key];
+}
+
+/** Assign a key on a plain object, also when the key is `__proto__`. */
+export function setKey(target: SaltMap, key: string, value: SaltValue): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
+}
