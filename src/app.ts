@@ -1,5 +1,6 @@
 /**
- * The Koa onion: errors → body size limit (413) → Accept negotiation (406) → routes, where each
+ * The Koa onion: client address → CORS (answers OPTIONS) → errors → static files, favicon, app
+ * page → authorized_ips (403) → body size limit (413) → Accept negotiation (406) → routes, where each
  * route adds the session check and then body parsing by Content-Type (406/400) as it needs them.
  * Handlers only turn a URL into lowstate and call the Salt adapter.
  */
@@ -21,6 +22,17 @@ import { registerLogin } from './routes/login.js';
 import { registerMinions } from './routes/minions.js';
 import { registerJobs } from './routes/jobs.js';
 import { registerRun } from './routes/run.js';
+import { appFile, appRoute } from './routes/app.js';
+import { favicon, staticFiles } from './routes/static.js';
+import { clientAddress } from '../middleware/clientIp.js';
+import { cors } from '../middleware/cors.js';
+import { authorizedIps } from '../middleware/authorizedIps.js';
+import { registerKeys } from './routes/keys.js';
+import { registerHook } from './routes/hook.js';
+import { registerStats } from './routes/stats.js';
+import { ServerStats } from './stats/serverStats.js';
+import { countRequests } from '../middleware/requestStats.js';
+import { registerEvents } from './routes/events.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -42,18 +54,38 @@ export function createApp({ settings, salt, registry, log, tls }: AppOptions): K
     tls,
     parseBody: parseBody(registry, { limit, maxDepth: settings.api.max_body_depth }),
     requireSession: requireSession(salt.tokens),
+    stats: new ServerStats(),
   };
 
   registerRoot(router, deps);
   registerRun(router, deps);
+  registerKeys(router, deps);
+  registerHook(router, deps);
+  registerStats(router, deps);
   if (settings.api.enable_sessions) {
     registerLogin(router, deps);
     registerMinions(router, deps);
     registerJobs(router, deps);
   }
 
+  app.use(countRequests(deps.stats));
+  // Who is asking, before anything may want to know; CORS outside the error handler, so error
+  // answers carry its headers too, and OPTIONS never gets further.
+  app.use(clientAddress(settings.api.trusted_proxies));
+  app.use(cors(settings.api.cors_origin));
   app.use(errorHandler(registry, { debug: settings.api.debug, bodyLimit: limit, log }));
+  // Files and the app page answer before the IP allow-list and content negotiation, as in salt-api.
+  const { api } = settings;
+  if (api.static) app.use(staticFiles(api.static, `${prefix}${api.static_path}`));
+  if (api.favicon) app.use(favicon(api.favicon, `${prefix}/favicon.ico`));
+  if (api.app) {
+    const exempt = [api.static_path, '/events', '/ws'];
+    app.use(appRoute(appFile(api.app), { prefix, appPath: api.app_path, exempt, htmlOverride: true }));
+  }
+  app.use(authorizedIps(api.authorized_ips));
   app.use(bodyLimit(limit));
+  // Event streams sit before Accept negotiation: an EventSource sends `Accept: text/event-stream`.
+  registerEvents(app, deps);
   app.use(negotiate(registry));
   app.use(router.routes());
   app.use(router.allowedMethods());

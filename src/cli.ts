@@ -4,6 +4,7 @@
  * validate it completely, then serve. Configuration errors print one line and exit 2 before
  * anything listens.
  */
+import cluster from 'node:cluster';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -97,7 +98,14 @@ function withOverrides(raw: ConfigMap, overrides: ConfigMap): ConfigMap {
   return isConfigMap(section) ? { ...raw, [name]: { ...section, ...overrides } } : raw;
 }
 
-function installSignalHandlers(log: Logger, shutdown: () => Promise<void>): void {
+interface SignalOptions {
+  /** Signals that shut down gracefully; a second one exits at once. */
+  stopOn?: NodeJS.Signals[];
+  /** After this process reopened its log file on SIGHUP. */
+  onHangup?: () => void;
+}
+
+function installSignalHandlers(log: Logger, shutdown: () => Promise<void>, options: SignalOptions = {}): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -114,12 +122,25 @@ function installSignalHandlers(log: Logger, shutdown: () => Promise<void>): void
       },
     );
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  for (const signal of options.stopOn ?? ['SIGTERM', 'SIGINT']) process.on(signal, stop);
   process.on('SIGHUP', () => {
     log.reopen();
     log.info('SIGHUP received; log file reopened');
+    options.onHangup?.();
   });
+}
+
+/** A cluster worker (src/cluster.ts): serve with the settings the primary validated. */
+async function runWorker(log: Logger): Promise<void> {
+  const { reportReady, settingsFromPrimary } = await import('./cluster.js');
+  const settings = await settingsFromPrimary();
+  const { startServer } = await import('./server.js');
+  const server = await startServer(settings, log);
+  reportReady(server.url);
+  // The primary stops its workers with SIGTERM; a terminal's Ctrl-C reaches the whole process
+  // group, and stopping is the primary's call then too.
+  process.on('SIGINT', () => {});
+  installSignalHandlers(log, () => server.close(), { stopOn: ['SIGTERM'] });
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -142,6 +163,7 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     throw new ConfigError(`--log-file: cannot open ${describeValue(args['log-file'])} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
+  if (cluster.isWorker) return runWorker(log.child({ worker: cluster.worker?.id }));
 
   const defaultMasterFile = path.join(MASTER_DEFAULTS.config_dir, 'master');
   const useSandbox = args.sandbox === true || (args['config-dir'] === undefined && !isReadable(defaultMasterFile));
@@ -154,7 +176,7 @@ async function main(argv: string[]): Promise<void> {
       log.warn(`running on the embedded sandbox master (${why}); to use a real Salt master, run with -c <its config dir>, e.g. -c ${MASTER_DEFAULTS.config_dir}`);
       // Loaded only here, so a production start never pulls in the sandbox.
       const { startSandbox } = await import('./sandbox/index.js');
-      sandbox = await startSandbox({});
+      sandbox = await startSandbox({ record: false });
       raw = sandbox.config;
       source = 'embedded sandbox master';
     } else {
@@ -165,11 +187,25 @@ async function main(argv: string[]): Promise<void> {
     const settings = settingsFromMaster(withOverrides(raw, overrides), source, (warning) => warnings.push(warning));
     // Only once the whole config is known good, so a refused config prints nothing but its error.
     warnings.forEach((warning) => log.warn(warning));
+    const running = sandbox;
+    if (settings.api.workers > 1) {
+      const { superviseWorkers } = await import('./cluster.js');
+      const supervisor = await superviseWorkers(settings, log);
+      log.info(`salt-api-koa ${packageVersion()} listening on ${supervisor.url}`, { config: settings.source, workers: settings.api.workers });
+      installSignalHandlers(
+        log,
+        async () => {
+          await supervisor.stop();
+          await running?.stop();
+        },
+        { onHangup: () => supervisor.reopenLogs() },
+      );
+      return;
+    }
     // Loaded after validation: --help, --version and config errors never load the HTTP stack.
     const { startServer } = await import('./server.js');
     const server = await startServer(settings, log);
     log.info(`salt-api-koa ${packageVersion()} listening on ${server.url}`, { config: settings.source });
-    const running = sandbox;
     installSignalHandlers(log, async () => {
       await server.close();
       await running?.stop();

@@ -39,6 +39,12 @@ export const Errors = {
   SaltInvocation: define('SALT_INVOCATION_ERROR', 400, (message: string) => message),
   MissingArgument: define('MISSING_ARGUMENT', 400, (client: string) => `${client} takes at least 1 argument (0 given)`),
   TokenParamsRequired: define('TOKEN_PARAMS_REQUIRED', 400, () => 'Require "username", "password", and "eauth" params'),
+  MissingField: define('MISSING_FIELD', 400, (field: string) => `Missing required field '${field}'`),
+  InvalidMinionId: define(
+    'INVALID_MINION_ID',
+    400,
+    () => "Invalid minion id: it must not be empty or contain '/', '\\', '..', NUL or control characters",
+  ),
   // 401
   NotAuthenticated: define('NOT_AUTHENTICATED', 401, () => 'No permission -- see authorization schemes'),
   NoCredentials: define('NO_CREDENTIALS', 401, () => 'No authentication credentials given'),
@@ -50,6 +56,7 @@ export const Errors = {
   RawShellRefused: define('RAW_SHELL_REFUSED', 401, () => 'Raw shell option not allowed.'),
   // 403, 404, 405
   BadIp: define('BAD_IP', 403, () => 'Bad IP'),
+  OriginRefused: define('ORIGIN_REFUSED', 403, () => 'Origin not allowed: list it in cors_origin to use the session cookie from there'),
   NotFound: define('NOT_FOUND', 404, (path?: string) => (path ? `The path '${path}' was not found.` : 'Nothing matches the given URI')),
   MethodNotAllowed: define('METHOD_NOT_ALLOWED', 405, () => 'Specified method is invalid for this resource'),
   // 406, 413
@@ -65,9 +72,17 @@ export const Errors = {
   Unexpected: define('UNEXPECTED', 500, () => 'An unexpected error occurred'),
   NotSerializable: define('NOT_SERIALIZABLE', 500, () => 'Could not serialize the return data from Salt.'),
   PublishFailed: define('PUBLISH_ERROR', 500, (message: string) => message),
-  NotImplemented: define('NOT_IMPLEMENTED', 501, (what: string) => `Not implemented: ${what}`),
+  WheelFailed: define('WHEEL_ERROR', 500, (message: string) => message),
+  SshFailed: define('SSH_ERROR', 500, (message: string) => message),
+  SshUnavailable: define(
+    'SSH_UNAVAILABLE',
+    501,
+    (command: string, why: string) =>
+      `The ssh client needs salt-ssh, but '${command}' ${why}. Install salt-ssh on the API host or set the 'salt_ssh_path' master option to its absolute path.`,
+  ),
   // 503, 504
   MasterUnavailable: define('MASTER_UNAVAILABLE', 503, () => 'Salt Master is not available.'),
+  ShuttingDown: define('SHUTTING_DOWN', 503, () => 'Server shutting down'),
   MasterTimeout: define(
     'MASTER_TIMEOUT',
     503,

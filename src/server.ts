@@ -3,10 +3,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { Settings } from './config/types.js';
 import type { Logger } from './log.js';
 import { createSaltAdapter } from './salt/adapter.js';
 import { createApp } from './app.js';
+import { attachEventStreams } from './routes/events.js';
 import { createDefaultRegistry } from '../serializers/index.js';
 import type { SerializerRegistry } from '../serializers/registry.js';
 
@@ -26,19 +28,24 @@ const CLOSE_GRACE_MS = 10_000;
 function tlsOptions(settings: Settings): https.ServerOptions | undefined {
   const { api } = settings;
   if (api.disable_ssl || !api.ssl_crt || !api.ssl_key) return undefined;
-  return {
+  const options: https.ServerOptions = {
     cert: fs.readFileSync(api.ssl_crt),
     key: fs.readFileSync(api.ssl_key),
+    // OpenSSL sends the intermediates it finds here along with the certificate.
     ca: api.ssl_chain ? fs.readFileSync(api.ssl_chain) : undefined,
   };
+  // A key that does not match the certificate throws here, before any master connection is opened.
+  createSecureContext(options);
+  return options;
 }
 
 export async function startServer(settings: Settings, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
-  const salt = await createSaltAdapter(settings, log);
   const tls = tlsOptions(settings);
+  const salt = await createSaltAdapter(settings, log);
   const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls) });
   const handler = app.callback();
   const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
+  const eventStreams = attachEventStreams(server, app);
   server.headersTimeout = 20_000;
   server.requestTimeout = 0;
   server.keepAliveTimeout = 5_000;
@@ -55,6 +62,8 @@ export async function startServer(settings: Settings, log: Logger, options: Serv
   return {
     url,
     async close() {
+      // Event streams never end on their own: end them so the server can close.
+      eventStreams.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);

@@ -2,6 +2,7 @@
 import type { ParameterizedContext } from 'koa';
 import type { Serializer } from '../serializers/types.js';
 import type { SaltToken } from './salt/types.js';
+import type { ClientAddress } from './clientAddress.js';
 
 export interface ApiState {
   /** The output format chosen from the Accept header. */
@@ -14,6 +15,8 @@ export interface ApiState {
   rawBody?: string;
   /** The value to render in the negotiated format. */
   reply?: unknown;
+  /** The client as seen through trusted proxies; read it with clientIp()/isSecure(). */
+  client?: ClientAddress;
 }
 
 export type ApiContext = ParameterizedContext<ApiState>;

@@ -186,6 +186,9 @@ describe('settingsFromMaster', () => {
       timeout: 5,
       gather_job_timeout: 10,
       rest_timeout: 300,
+      salt_ssh_path: 'salt-ssh',
+      salt_ssh_config_dir: '/etc/salt',
+      rosters: [],
     });
     expect(settings.api).to.deep.equal({
       port: 8000,
@@ -230,6 +233,13 @@ describe('settingsFromMaster', () => {
     expect(plain({}, { interface: '0.0.0.0' }).master.interface).to.equal('127.0.0.1');
     expect(plain({}, { interface: '::' }).master.interface).to.equal('::1');
     expect(plain({}, { interface: '10.1.2.3' }).master.interface).to.equal('10.1.2.3');
+  });
+
+  it('points salt-ssh at the directory of the master config the API read, unless told otherwise', () => {
+    expect(plain({}, { conf_file: '/srv/salt/conf/master' }).master.salt_ssh_config_dir).to.equal('/srv/salt/conf');
+    expect(plain({}, { conf_file: '/srv/salt/conf/master', salt_ssh_config_dir: '/etc/salt-ssh' }).master.salt_ssh_config_dir).to.equal('/etc/salt-ssh');
+    const master = plain({}, { salt_ssh_path: '/opt/salt/bin/salt-ssh', rosters: ['/etc/salt/rosters'] }).master;
+    expect(master).to.deep.include({ salt_ssh_path: '/opt/salt/bin/salt-ssh', rosters: ['/etc/salt/rosters'] });
   });
 
   it('reads rest_koa, falling back to rest_cherrypy only when rest_koa is absent', () => {
@@ -353,6 +363,11 @@ describe('settingsFromMaster', () => {
     ['a non-mapping external_auth', {}, { external_auth: ['pam'] }, 'external_auth: expected a mapping of eauth backends, got a list'],
     ['a bad eauth backend', {}, { external_auth: { pam: ['fred'] } }, 'external_auth.pam: expected a mapping of users/groups to permission lists, got a list'],
     ['a bad eauth user', {}, { external_auth: { pam: { fred: null } } }, 'external_auth.pam.fred: expected a list of permissions, got null'],
+    ['a relative salt_ssh_path', {}, { salt_ssh_path: 'bin/salt-ssh' }, 'salt_ssh_path: expected a command name found on PATH or an absolute path, got "bin/salt-ssh"'],
+    ['an empty salt_ssh_path', {}, { salt_ssh_path: ' ' }, 'salt_ssh_path: expected a non-empty string, got " "'],
+    ['a relative salt_ssh_config_dir', {}, { salt_ssh_config_dir: 'etc' }, 'salt_ssh_config_dir: expected an absolute directory path, got "etc"'],
+    ['a relative roster dir', {}, { rosters: ['/etc/salt/rosters', 'rosters'] }, 'rosters[1]: expected an absolute directory path, got "rosters"'],
+    ['a string rosters', {}, { rosters: '/etc/salt/rosters' }, 'rosters: expected a list, got "/etc/salt/rosters"'],
   ];
   for (const [what, api, master, message] of bad) {
     it(`refuses ${what}: ${message}`, () => {

@@ -17,4 +17,6 @@ export const MASTER_DEFAULTS = {
   timeout: 5,
   gather_job_timeout: 10,
   rest_timeout: 300,
+  /** salt-ssh is looked up on PATH unless an absolute path is configured. */
+  salt_ssh_path: 'salt-ssh',
 } as const;

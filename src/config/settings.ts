@@ -88,7 +88,35 @@ function masterSettings(raw: ConfigMap): MasterSettings {
     timeout: master.seconds('timeout', MASTER_DEFAULTS.timeout),
     gather_job_timeout: master.seconds('gather_job_timeout', MASTER_DEFAULTS.gather_job_timeout),
     rest_timeout: master.seconds('rest_timeout', MASTER_DEFAULTS.rest_timeout),
+    salt_ssh_path: saltSshPath(master),
+    salt_ssh_config_dir: absoluteDirectory(master, 'salt_ssh_config_dir', defaultConfigDir(raw)),
+    rosters: master.list('rosters', [], (item, name) =>
+      typeof item === 'string' && path.isAbsolute(item) ? item : invalid(name, 'an absolute directory path', item),
+    ),
   };
+}
+
+/**
+ * A bare command name is looked up on PATH when salt-ssh runs; anything with a `/` must be
+ * absolute, since a relative path would depend on the API's working directory.
+ */
+function saltSshPath(master: OptionReader): string {
+  const value = master.nonEmptyString('salt_ssh_path', MASTER_DEFAULTS.salt_ssh_path);
+  if (/[\x00-\x1f\x7f]/.test(value) || (value.includes('/') && !path.isAbsolute(value))) {
+    invalid('salt_ssh_path', 'a command name found on PATH or an absolute path', value);
+  }
+  return value;
+}
+
+function absoluteDirectory(master: OptionReader, key: string, fallback: string): string {
+  const value = master.nonEmptyString(key, fallback);
+  if (!path.isAbsolute(value)) invalid(key, 'an absolute directory path', value);
+  return value;
+}
+
+/** salt-ssh reads the same master config as the API: the directory of `conf_file` when known. */
+function defaultConfigDir(raw: ConfigMap): string {
+  return typeof raw.conf_file === 'string' && path.isAbsolute(raw.conf_file) ? path.dirname(raw.conf_file) : MASTER_DEFAULTS.config_dir;
 }
 
 /**
@@ -167,7 +195,8 @@ function apiOptions(api: OptionReader): ApiOptions {
   }
   // With SSL disabled salt-api never opens these files, so neither do we.
   const sslFile = disableSsl ? (key: string) => api.optionalString(key) : (key: string) => readableFile(api, key);
-  const authorizedIps = api.stringList('authorized_ips', []);
+  // salt-api compared strings; an entry that is no address would silently never match, so refuse it.
+  const authorizedIps = api.stringList('authorized_ips', []).map((item, index) => ipOrCidr(item, `${api.name('authorized_ips')}[${index}]`));
   return {
     port: api.port('port', 8000, 0),
     host: api.nonEmptyString('host', '0.0.0.0'),
@@ -178,6 +207,8 @@ function apiOptions(api: OptionReader): ApiOptions {
     disable_ssl: disableSsl,
     webhook_disable_auth: api.boolean('webhook_disable_auth', false),
     webhook_url: mountPath(api, 'webhook_url', '/hook', 'segment'),
+    // Validated for salt-api compatibility, otherwise unused: Node serves from one event loop
+    // per process; `workers` is the knob for more processes.
     thread_pool: api.integer('thread_pool', 100, 1),
     // The documented name is socket_queue_size, but salt-api only reads queue_size: honour both.
     socket_queue_size: api.has('queue_size') ? api.integer('queue_size', 30, 0) : api.integer('socket_queue_size', 30, 0),

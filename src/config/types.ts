@@ -19,6 +19,12 @@ export interface MasterSettings {
   timeout: number;
   gather_job_timeout: number;
   rest_timeout: number;
+  /** The salt-ssh executable the `ssh` client runs: a command name looked up on PATH, or an absolute path. */
+  salt_ssh_path: string;
+  /** The directory salt-ssh reads its `master` config from (`salt-ssh -c`). */
+  salt_ssh_config_dir: string;
+  /** Salt's `rosters`: the only directories a chunk's `roster_file` is looked up in. */
+  rosters: string[];
 }
 
 export interface ApiAcl {

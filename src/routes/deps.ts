@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Settings } from '../config/types.js';
 import type { SaltAdapter } from '../salt/adapter.js';
+import type { ServerStats } from '../stats/serverStats.js';
 import type { ApiState } from '../state.js';
 
 export interface RouteDeps {
@@ -14,6 +15,8 @@ export interface RouteDeps {
   requireSession: Middleware<ApiState>;
   /** Whether responses go out over TLS (for the cookie's `Secure`). */
   tls: boolean;
+  /** This server's request and event-stream counters (event streams call `trackEventStream`). */
+  stats: ServerStats;
 }
 
 export type ApiRouter = Router<ApiState>;

@@ -5,6 +5,7 @@ import { isMap } from '../salt/master.js';
 import type { SaltMap } from '../salt/types.js';
 import { reply, type ApiContext } from '../state.js';
 import { clearedSessionCookie, sessionCookie } from '../../middleware/session.js';
+import { clientIp, isSecure } from '../../middleware/clientIp.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
 import { apiAclAllows } from './apiAcl.js';
 
@@ -23,13 +24,13 @@ export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
 
   router.post('/login', deps.parseBody, async (ctx: ApiContext) => {
     const creds = credentials(ctx.state.body);
-    if (!apiAclAllows(deps.settings.api.api_acl, String(creds.username), ctx.request.socket.remoteAddress ?? '')) {
+    if (!apiAclAllows(deps.settings.api.api_acl, String(creds.username), clientIp(ctx))) {
       throw Errors.LoginFailed();
     }
     const token = await deps.salt.tokens.login(creds);
     if (!token) throw Errors.LoginFailed();
     ctx.set('X-Auth-Token', token.token);
-    ctx.append('Set-Cookie', sessionCookie(token.token, token.expire, deps.tls));
+    ctx.append('Set-Cookie', sessionCookie(token.token, token.expire, isSecure(ctx)));
     reply(ctx, {
       return: [
         {
@@ -50,7 +51,7 @@ export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
       deps.salt.tokens.revoke(token);
       await deleteOnMaster(deps, token.token);
     }
-    ctx.append('Set-Cookie', clearedSessionCookie(deps.tls));
+    ctx.append('Set-Cookie', clearedSessionCookie(isSecure(ctx)));
     reply(ctx, { return: 'Your token has been cleared' });
   });
 }

@@ -6,7 +6,7 @@
  */
 import type { ExternalAuth } from '../config/types.js';
 import { exprMatch, reMatchStart } from './match.js';
-import type { SaltToken, SaltValue } from './types.js';
+import type { SaltMap, SaltToken, SaltValue } from './types.js';
 import { isMap } from './master.js';
 
 /** `perms` as salt-api computes them: exact user key, then `*`, then `group%` keys; sorted. */
@@ -63,6 +63,43 @@ export function functionPermitted(acl: SaltValue[], fun: string): boolean {
       });
     });
   });
+}
+
+/**
+ * May `fun` run through salt-ssh with these arguments? salt-api checks the minion ACL against the
+ * roster's targets (netapi-clients.md §7), but the API cannot expand a roster, so only entries that
+ * hold for every minion grant anything: a function regex, or a `{'*': [...]}` entry whose argument
+ * restrictions (`{fun: {args, kwargs}}`, regex per value, null = any) the call satisfies.
+ */
+export function sshFunctionPermitted(acl: SaltValue[], fun: string, args: SaltValue[], kwargs: SaltMap): boolean {
+  return acl.some((entry) => {
+    if (typeof entry === 'string') return !entry.startsWith('@') && reMatchStart(fun, entry);
+    if (!isMap(entry) || !('*' in entry)) return false;
+    const funs = entry['*'];
+    return (Array.isArray(funs) ? funs : [funs]).some((condition) => {
+      if (typeof condition === 'string') return reMatchStart(fun, condition);
+      if (!isMap(condition) || Object.keys(condition).length !== 1) return false;
+      const [name, restriction] = Object.entries(condition)[0];
+      return reMatchStart(fun, name) && argumentsAllowed(restriction, args, kwargs);
+    });
+  });
+}
+
+/** Salt's `__args_check`: positional conditions by index, keyword conditions by name. */
+function argumentsAllowed(restriction: SaltValue, args: SaltValue[], kwargs: SaltMap): boolean {
+  if (!isMap(restriction)) return false;
+  const matches = (condition: SaltValue | undefined, value: SaltValue | undefined) =>
+    condition === null || (typeof condition === 'string' && typeof value === 'string' && reMatchStart(value, condition));
+  if ('args' in restriction) {
+    const conditions = Array.isArray(restriction.args) ? restriction.args : [restriction.args];
+    if (conditions.length > args.length || !conditions.every((condition, i) => matches(condition, args[i]))) return false;
+  }
+  if ('kwargs' in restriction) {
+    const conditions = restriction.kwargs;
+    if (!isMap(conditions)) return false;
+    return Object.entries(conditions).every(([key, condition]) => Object.hasOwn(kwargs, key) && matches(condition, kwargs[key]));
+  }
+  return true;
 }
 
 function codePointOrder(a: string, b: string): number {

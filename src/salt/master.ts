@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { Errors, type ApiError } from '../errors.js';
 import type { RequestChannel, SendOptions } from './requestChannel.js';
+import type { LatencySamples } from '../stats/latencySamples.js';
 import type { MasterErrorReply, SaltMap, SaltToken, SaltValue } from './types.js';
 
 /**
@@ -66,6 +67,11 @@ function asToken(reply: SaltValue): SaltToken | undefined {
 
 export class MasterClient {
   constructor(private readonly channel: RequestChannel) {}
+
+  /** Round-trip times of this client's requests (for /stats). */
+  get roundTrips(): LatencySamples {
+    return this.channel.roundTrips;
+  }
 
   /** Authenticate with eauth; undefined when the master refuses (it replies ""). */
   async mkToken(credentials: SaltMap): Promise<SaltToken | undefined> {

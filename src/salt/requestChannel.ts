@@ -8,6 +8,7 @@ import { Request } from 'zeromq';
 import { packOldSpec, unpack } from './codec.js';
 import type { ClearEnvelope, SaltMap, SaltValue } from './types.js';
 import { Errors } from '../errors.js';
+import { LatencySamples } from '../stats/latencySamples.js';
 
 export interface RequestChannelOptions {
   /** `tcp://host:port` of the master's ret port. */
@@ -33,6 +34,8 @@ export class RequestChannel {
   private readonly waiters: Waiter[] = [];
   private open = 0;
   private closed = false;
+  /** Times from sending a request to its reply, for /stats (pool waits excluded). */
+  readonly roundTrips = new LatencySamples();
 
   constructor(private readonly options: RequestChannelOptions) {}
 
@@ -44,12 +47,14 @@ export class RequestChannel {
     const body = packOldSpec(envelope);
     const socket = await this.acquire(deadline);
     let healthy = false;
+    const sentAt = performance.now();
     try {
       socket.sendTimeout = Math.max(1, deadline - Date.now());
       await socket.send(body);
       socket.receiveTimeout = Math.max(1, deadline - Date.now());
       const [reply] = await socket.receive();
       healthy = true;
+      this.roundTrips.record(performance.now() - sentAt);
       return unpack(reply);
     } catch (error) {
       if (this.closed) throw Errors.MasterUnavailable();

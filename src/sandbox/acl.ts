@@ -98,7 +98,6 @@ export type SpecResult = 'allowed' | 'denied' | 'syntax';
 
 /** `spec_check` for `form` runner or wheel: `@runner`, `@wheel`, `@<module>`, and their dict forms. */
 export function specAllowed(authList: readonly SaltValue[], fun: string, kwarg: SaltMap, form: 'runner' | 'wheel'): SpecResult {
-  if (authList.length === 0) return 'denied';
   const comps = fun.split('.');
   if (comps.length !== 2) return 'syntax';
   const [modName, funName] = comps;

@@ -14,7 +14,7 @@ function asSaltValue(value: unknown): SaltValue | undefined {
     const items = value.map(asSaltValue);
     return items.every((item) => item !== undefined) ? (items as SaltValue[]) : undefined;
   }
-  if (isMap(value as SaltValue) && Object.getPrototypeOf(value) === Object.prototype) {
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, SaltValue> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const item = asSaltValue(v);

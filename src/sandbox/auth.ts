@@ -71,18 +71,25 @@ export class Auth {
     return this.settings.externalAuth;
   }
 
-  /** `LoadAuth.authenticate_eauth`; failures are padded like `time_auth` does. */
-  async authenticateEauth(load: SaltMap): Promise<boolean> {
+  /**
+   * `LoadAuth.authenticate_eauth`: the backend and user name the credentials prove, or undefined.
+   * Failures are padded like `time_auth` does.
+   */
+  private async authenticateEauth(load: SaltMap): Promise<{ eauth: string; name: string } | undefined> {
     const { eauth, username, password } = load;
     const user = typeof username === 'string' && Object.hasOwn(this.settings.users, username) ? this.settings.users[username] : undefined;
-    const ok =
+    if (
       typeof eauth === 'string' &&
+      typeof username === 'string' &&
       Object.hasOwn(this.settings.externalAuth, eauth) &&
       user !== undefined &&
       password === user.password &&
-      (user.eauth ?? DEFAULT_USER_EAUTH).includes(eauth);
-    if (!ok) await this.timers.sleep(this.settings.failureDelay * 1000);
-    return ok;
+      (user.eauth ?? DEFAULT_USER_EAUTH).includes(eauth)
+    ) {
+      return { eauth, name: username };
+    }
+    await this.timers.sleep(this.settings.failureDelay * 1000);
+    return undefined;
   }
 
   private groupsOf(name: string): string[] | undefined {
@@ -98,9 +105,9 @@ export class Auth {
 
   /** `LoadAuth.mk_token`: a new token record, or undefined when authentication failed. */
   async mkToken(load: SaltMap): Promise<SaltToken | undefined> {
-    if (!(await this.authenticateEauth(load))) return undefined;
-    const eauth = load.eauth as string;
-    const name = load.username as string;
+    const verified = await this.authenticateEauth(load);
+    if (verified === undefined) return undefined;
+    const { eauth, name } = verified;
     let expireIn = this.settings.tokenExpire;
     if ('token_expire' in load && this.allowCustomExpire(eauth, name)) {
       const requested = load.token_expire;
@@ -174,7 +181,8 @@ export class Auth {
       return { username: token.name, authList: this.authList(token.eauth, token.name, token.groups ?? []) };
     }
     if (type === 'eauth') {
-      if (!(await this.authenticateEauth(load))) {
+      const verified = await this.authenticateEauth(load);
+      if (verified === undefined) {
         return {
           username,
           authList: [],
@@ -184,8 +192,8 @@ export class Auth {
           },
         };
       }
-      const name = load.username as string;
-      return { username: name, authList: this.authList(load.eauth as string, name, this.groupsOf(name) ?? []) };
+      const { eauth, name } = verified;
+      return { username: name, authList: this.authList(eauth, name, this.groupsOf(name) ?? []) };
     }
     // "user" auth needs the master's root key, which no API client has.
     return {

@@ -8,7 +8,7 @@ import { Unpackr } from 'msgpackr';
 import '../salt/codec.js';
 import type { SaltMap, SaltValue } from '../salt/types.js';
 import type { ClearFuncs } from './clearFuncs.js';
-import type { CommandResult } from './publish.js';
+import type { CommandResult } from './context.js';
 import { PyError, isMap, pyStr, setKey } from './python.js';
 import { reportUnexpected } from './unexpected.js';
 

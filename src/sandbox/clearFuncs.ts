@@ -6,8 +6,8 @@
 import type { SaltMap, SaltValue } from '../salt/types.js';
 import { specAllowed } from './acl.js';
 import { authTypeOf, tokenRecord, type AuthType } from './auth.js';
-import type { MasterContext } from './context.js';
-import { publish, type CommandResult } from './publish.js';
+import type { CommandResult, MasterContext } from './context.js';
+import { publish } from './publish.js';
 import { PyError, isMap, pyStr, pyTypeName, required } from './python.js';
 import { startRunner } from './runners.js';
 import type { Wheel } from './wheel.js';
@@ -65,26 +65,21 @@ export class ClearFuncs {
     const auth = await this.ctx.auth.check(load, type);
     if (auth.error) return { reply: { error: auth.error } };
     const fun = required(load, 'fun');
-    const kwarg = isMap(load.kwarg) ? load.kwarg : {};
-    if (auth.authList.length > 0 && typeof fun !== 'string') {
-      throw new PyError('AttributeError', `'${pyTypeName(fun)}' object has no attribute 'split'`);
-    }
-    const verdict = typeof fun === 'string' ? specAllowed(auth.authList, fun, kwarg, form) : 'denied';
+    const denied = {
+      reply: {
+        error: { name: ERROR_NAMES[type], message: `Authentication failure of type "${type}" occurred for user ${pyStr(auth.username)}.` },
+      },
+    };
+    // An empty ACL is refused before the function name is even looked at, as in `spec_check`.
+    if (auth.authList.length === 0) return denied;
+    if (typeof fun !== 'string') throw new PyError('AttributeError', `'${pyTypeName(fun)}' object has no attribute 'split'`);
+    const verdict = specAllowed(auth.authList, fun, isMap(load.kwarg) ? load.kwarg : {}, form);
     if (verdict === 'syntax') {
       return { reply: { error: { name: 'SaltInvocationError', message: 'A command invocation error occurred: Check syntax.' } } };
     }
-    if (verdict === 'denied') {
-      return {
-        reply: {
-          error: {
-            name: ERROR_NAMES[type],
-            message: `Authentication failure of type "${type}" occurred for user ${pyStr(auth.username)}.`,
-          },
-        },
-      };
-    }
+    if (verdict === 'denied') return denied;
     for (const key of SENSITIVE_KEYS[type]) delete load[key];
-    return { fun: fun as string, user: auth.username };
+    return { fun, user: auth.username };
   }
 
   private async runner(load: SaltMap): Promise<CommandResult> {

@@ -7,6 +7,13 @@ import type { KeyStore } from './keys.js';
 import type { Fleet } from './minions.js';
 import type { Timers } from './timers.js';
 
+/** What a master command answers: the reply, and work that must wait until the reply is out. */
+export interface CommandResult {
+  reply: SaltValue;
+  /** Started once the reply has been sent (minion returns, runner jobs). */
+  after?: () => Promise<void>;
+}
+
 export interface ExecutionRecord {
   jid: string;
   minion: string;

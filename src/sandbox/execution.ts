@@ -247,7 +247,6 @@ async function executeMulti(ctx: MasterContext, minion: Minion, funs: SaltValue[
 
 /** The minion's `_return` load, keys in the order a real minion sends them. */
 async function buildReturn(ctx: MasterContext, minion: Minion, pub: SaltMap): Promise<SaltMap> {
-  const multi = Array.isArray(pub.fun);
   let head: SaltMap;
   let out: string | undefined;
   if (Array.isArray(pub.fun)) {
@@ -261,7 +260,7 @@ async function buildReturn(ctx: MasterContext, minion: Minion, pub: SaltMap): Pr
   if ('user' in pub) ret.user = pub.user;
   if ('master_id' in pub) ret.master_id = pub.master_id;
   if (isMap(pub.metadata)) ret.metadata = pub.metadata;
-  if (out !== undefined && !multi) ret.out = out;
+  if (out !== undefined) ret.out = out;
   return ret;
 }
 

@@ -200,7 +200,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     timeout: 5,
     gather_job_timeout: 10,
     rest_timeout: 300,
-    rest_koa: { port: 0, host: HOST, disable_ssl: true },
+    rest_koa: { port: 8000, host: HOST, disable_ssl: true },
   };
   if (options.tokenExpireUserOverride !== undefined) config.token_expire_user_override = options.tokenExpireUserOverride;
 

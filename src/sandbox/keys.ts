@@ -11,17 +11,11 @@ export type KeyState = (typeof KEY_STATES)[number];
 /** The master's own key files, listed under `local`. */
 export const LOCAL_KEYS = ['master.pem', 'master.pub'] as const;
 
-export type KeyMatches = Partial<Record<KeyState | 'local', string[]>>;
+/** Matching key names by state; states without a match are absent. */
+export type KeyMatches = Record<string, string[]>;
 
-/** `hashlib` names Salt accepts for `hash_type`, and node's names for them. */
-const HASHES: Readonly<Record<string, string>> = {
-  md5: 'md5',
-  sha1: 'sha1',
-  sha224: 'sha224',
-  sha256: 'sha256',
-  sha384: 'sha384',
-  sha512: 'sha512',
-};
+/** `hashlib` names accepted for `hash_type` (node knows them by the same names). */
+const HASHES: ReadonlySet<string> = new Set(['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512']);
 
 /** `salt.utils.data.sorted_ignorecase` */
 export function sortedIgnoreCase(items: Iterable<string>): string[] {
@@ -103,10 +97,9 @@ export class KeyStore {
 
   /** `salt.utils.crypt.pem_finger`: the key's digest as colon-separated hex pairs. */
   finger(id: string, hashType: string): string {
-    const algorithm = HASHES[hashType];
-    if (algorithm === undefined) throw new PyError('AttributeError', `module 'hashlib' has no attribute '${hashType}'`);
+    if (!HASHES.has(hashType)) throw new PyError('AttributeError', `module 'hashlib' has no attribute '${hashType}'`);
     const der = this.publicKeys.get(id) ?? createHash('sha512').update(`salt-sandbox-key:${id}`).digest();
-    const hex = createHash(algorithm).update(der).digest('hex');
+    const hex = createHash(hashType).update(der).digest('hex');
     return hex.replace(/(..)(?!$)/g, '$1:');
   }
 }

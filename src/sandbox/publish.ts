@@ -3,20 +3,14 @@
  * against the ACL, resolve the targets, announce the job on the bus, cache it, and hand it to the
  * minions once the reply is out.
  */
-import type { SaltMap, SaltValue } from '../salt/types.js';
+import type { SaltMap } from '../salt/types.js';
 import { publishAllowed } from './acl.js';
 import { authTypeOf } from './auth.js';
-import type { MasterContext } from './context.js';
+import type { CommandResult, MasterContext } from './context.js';
 import { runJob } from './execution.js';
 import { newJid } from './jid.js';
 import { PyError, isMap, pyStr, pyTruthy, pyTypeName, required } from './python.js';
 import { checkMinions } from './targeting.js';
-
-export interface CommandResult {
-  reply: SaltValue;
-  /** Work that must only start once the reply has been sent (minion returns, runner jobs). */
-  after?: () => Promise<void>;
-}
 
 const AUTHENTICATION_ERROR: SaltMap = { error: { name: 'AuthenticationError', message: 'Authentication error occurred.' } };
 const AUTHORIZATION_ERROR: SaltMap = { error: { name: 'AuthorizationError', message: 'Authorization error occurred.' } };

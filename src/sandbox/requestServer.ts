@@ -6,7 +6,7 @@
 import { Router } from 'zeromq';
 import { packOldSpec } from '../salt/codec.js';
 import type { RequestChannel } from './channel.js';
-import type { CommandResult } from './publish.js';
+import type { CommandResult } from './context.js';
 import type { Timers } from './timers.js';
 import { reportUnexpected } from './unexpected.js';
 
@@ -58,20 +58,18 @@ export class RequestServer {
     this.router = router;
     this.endpoint = router.lastEndpoint ?? address;
     void this.serve(router);
-    return Number(new URL(this.endpoint.replace(/^tcp:/, 'http:')).port);
+    return Number(this.endpoint.slice(this.endpoint.lastIndexOf(':') + 1));
   }
 
+  /**
+   * Close without `unbind()`: zeromq.js runs unbind on a libuv worker thread while the main
+   * thread may still poll the socket, and libzmq sockets are not thread-safe (it aborts in
+   * pipe termination). Closing releases the port too; `bind` retries while it is still taken.
+   */
   async close(): Promise<void> {
-    const { router, endpoint } = this;
+    const { router } = this;
     this.router = undefined;
-    if (router === undefined) return;
-    try {
-      // Unbinding first hands the port back to the OS before the socket is gone.
-      if (endpoint) await router.unbind(endpoint);
-    } catch {
-      // Already unbound: closing is all that is left.
-    }
-    router.close();
+    router?.close();
   }
 
   private async serve(router: Router): Promise<void> {

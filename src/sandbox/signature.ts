@@ -25,8 +25,13 @@ export interface BoundCall {
   readonly kwargs: SaltMap;
 }
 
+/** The parameter's default, or undefined when it has none (a default is never undefined). */
+function defaultOf(sig: Signature, param: string): SaltValue | undefined {
+  return sig.defaults !== undefined && Object.hasOwn(sig.defaults, param) ? sig.defaults[param] : undefined;
+}
+
 function hasDefault(sig: Signature, param: string): boolean {
-  return sig.defaults !== undefined && param in sig.defaults;
+  return defaultOf(sig, param) !== undefined;
 }
 
 function plural(n: number, word: string): string {
@@ -80,7 +85,8 @@ export function bindCall(sig: Signature, args: readonly SaltValue[], kwargs: Sal
     );
   }
   for (const param of sig.params) {
-    if (!(param in values) && sig.defaults) values[param] = sig.defaults[param];
+    const fallback = defaultOf(sig, param);
+    if (!(param in values) && fallback !== undefined) values[param] = fallback;
   }
   return { values, varargs, kwargs: extraKwargs };
 }
@@ -101,8 +107,9 @@ export function formatCall(
   const args: SaltValue[] = [];
   const missing: string[] = [];
   for (const param of sig.params) {
-    if (hasDefault(sig, param)) {
-      kwargs[param] = param in rest ? rest[param] : (sig.defaults as Record<string, SaltValue>)[param];
+    const fallback = defaultOf(sig, param);
+    if (fallback !== undefined) {
+      kwargs[param] = param in rest ? rest[param] : fallback;
       delete rest[param];
     } else if (param in rest) {
       args.push(rest[param]);

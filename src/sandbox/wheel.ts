@@ -10,7 +10,7 @@ import type { SaltMap, SaltValue } from '../salt/types.js';
 import { runLow, type ClientFunction } from './clientLow.js';
 import type { MasterContext } from './context.js';
 import { newJid } from './jid.js';
-import { KEY_STATES, assertSafeId, type KeyMatches, type KeyState } from './keys.js';
+import { KEY_STATES, assertSafeId, type KeyState } from './keys.js';
 import { PyError, pyInt, pyStr, pyTruthy } from './python.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -25,10 +25,6 @@ const ROOTS: Readonly<Record<'file_roots' | 'pillar_roots', Readonly<Record<stri
 const MIN_KEYSIZE = 2048;
 const MAX_KEYSIZE = 4096;
 
-function matchesAsMap(matches: KeyMatches): SaltMap {
-  return Object.fromEntries(Object.entries(matches));
-}
-
 /** Move the matching keys that are in one of `from` to `to`, firing `salt/key` for each. */
 function moveKeys(ctx: MasterContext, match: SaltValue, from: KeyState[], to: KeyState, act: string): SaltMap {
   const matches = ctx.keys.nameMatch(match, false);
@@ -40,7 +36,7 @@ function moveKeys(ctx: MasterContext, match: SaltValue, from: KeyState[], to: Ke
       ctx.bus.fire('salt/key', { result: true, act, id });
     }
   }
-  return matchesAsMap(ctx.keys.nameMatch(match, false));
+  return ctx.keys.nameMatch(match, false);
 }
 
 /** `salt.wheel.file_roots.write` / `pillar_roots.write`, refusing paths that leave the root. */
@@ -146,7 +142,7 @@ function wheelFunctions(written: Map<string, string>): Readonly<Record<string, C
             ctx.bus.fire('salt/key', { result: true, act: 'delete', id });
           }
         }
-        return matchesAsMap(ctx.keys.nameMatch(call.values.match, false));
+        return ctx.keys.nameMatch(call.values.match, false);
       },
     },
     'key.gen_accept': {

@@ -1,0 +1,70 @@
+/**
+ * `npm run bench`: the API and its baselines under autocannon load, each in its own process
+ * beside a sandbox master in another, on loopback. See `--help` (bench/args.ts).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { USAGE, UsageError, parseOptions, type BenchOptions } from './args.js';
+import { ProcessGroup } from './children.js';
+import { describeMachine } from './machine.js';
+import { benchScenario, type ScenarioResult } from './measure.js';
+import { TABLE_HEAD, header, tableRows, verdict } from './report.js';
+import { startSandbox } from './servers.js';
+import { MINIONS } from './workload.js';
+
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+
+async function bench(options: BenchOptions, group: ProcessGroup): Promise<boolean> {
+  const started = performance.now();
+  const configDir = await mkdtemp(join(tmpdir(), 'salt-api-koa-bench-'));
+  try {
+    const timing = { duration: options.duration, warmup: options.warmup };
+    console.log(header(describeMachine(), timing, MINIONS));
+    await startSandbox(group, configDir, MINIONS);
+    console.log(`\n${TABLE_HEAD}`);
+    const results: ScenarioResult[] = [];
+    for (const scenario of options.scenarios) {
+      const result = await benchScenario({ group, configDir, timing, cpuProfDir: options.cpuProfDir }, scenario);
+      console.log(tableRows(result));
+      results.push(result);
+    }
+    const { text, clean } = verdict(results, (performance.now() - started) / 1000);
+    console.log(`\n${text}`);
+    return clean;
+  } finally {
+    await group.stopAll();
+    await rm(configDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === undefined) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const group = new ProcessGroup();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\nbench: ${signal}; stopping its processes\n`);
+      void group.stopAll().finally(() => process.exit(SIGNAL_EXIT[signal]));
+    });
+  }
+  return (await bench(options, group)) ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

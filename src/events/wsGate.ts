@@ -1,0 +1,71 @@
+/**
+ * The checks on a WebSocket upgrade request, made before the 101 is sent so a refusal is a plain
+ * HTTP answer (http-api.md §7.16): the path, `authorized_ips`, the token (path, query, header
+ * or cookie; hex first, then the master), and the query (`tag` filters, `format_events`).
+ *
+ * Browsers let any page open a WebSocket to any host and send the cookie along (CORS does not
+ * apply). So a connection that authenticates with the session cookie must come from our own
+ * origin or one listed in `cors_origin`; a token in the path, query or header proves the client
+ * chose to send it.
+ */
+import { IpRanges, resolveClient } from '../clientAddress.js';
+import { Errors } from '../errors.js';
+import type { TokenAuthority } from '../salt/tokens.js';
+import type { ApiContext } from '../state.js';
+import { authenticateStream, streamCredential } from './streamAuth.js';
+import { tagFilter } from './tagFilter.js';
+import type { WsGrant } from './wsSession.js';
+
+export interface WsGateOptions {
+  /** `root_prefix` without its trailing slash. */
+  prefix: string;
+  tokens: TokenAuthority;
+  trustedProxies: readonly string[];
+  authorizedIps?: readonly string[];
+  corsOrigin?: string | string[];
+}
+
+export interface WsGate {
+  /** The path token of `/ws/<token>`, `{}` for `/ws`, undefined when the path is not ours. */
+  match(path: string): { token?: string } | undefined;
+  admit(ctx: ApiContext, pathToken: string | undefined): Promise<WsGrant>;
+}
+
+/** Whether `origin` names the host the request was sent to. */
+function sameOrigin(origin: string, host: string): boolean {
+  try {
+    const url = new URL(origin);
+    return url.host === new URL(`${url.protocol}//${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
+export function wsGate(options: WsGateOptions): WsGate {
+  const base = `${options.prefix}/ws`;
+  const trusted = new IpRanges(options.trustedProxies);
+  const authorized = options.authorizedIps === undefined ? undefined : new IpRanges(options.authorizedIps);
+  const listed = new Set([options.corsOrigin ?? []].flat().filter((origin) => origin !== '*'));
+
+  const originAllowed = (ctx: ApiContext): boolean => {
+    const origin = ctx.get('Origin');
+    return origin === '' || listed.has(origin) || sameOrigin(origin, ctx.get('Host'));
+  };
+
+  return {
+    match(path) {
+      if (path === base || path === `${base}/`) return {};
+      if (!path.startsWith(`${base}/`)) return undefined;
+      const token = /^([^/]+)\/?$/.exec(path.slice(base.length + 1))?.[1];
+      return token === undefined ? undefined : { token };
+    },
+
+    async admit(ctx, pathToken) {
+      if (authorized && !authorized.has(resolveClient(ctx.req, trusted).ip)) throw Errors.BadIp();
+      const credential = streamCredential(ctx, pathToken);
+      if (credential.ambient && !originAllowed(ctx)) throw Errors.OriginRefused();
+      const token = await authenticateStream(options.tokens, credential);
+      return { token, filter: tagFilter(ctx.query.tag), formatEvents: ctx.query.format_events !== undefined };
+    },
+  };
+}
