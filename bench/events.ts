@@ -124,8 +124,8 @@ async function fireBurst(sockDir: string, events: number, pad: string): Promise<
   const firstSent = performance.timeOrigin + performance.now();
   let frameBytes = 0;
   for (let seq = 0; seq < events; seq++) {
-    const sent = performance.timeOrigin + performance.now();
-    const frame = packEventFrame({ tag: TAG, data: { seq, sent, pad, _stamp: eventStamp() } });
+    const sentUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
+    const frame = packEventFrame({ tag: TAG, data: { seq, sent_us: sentUs, pad, _stamp: eventStamp() } });
     frameBytes = frame.length;
     if (!socket.write(frame)) await new Promise((resolve) => socket.once('drain', resolve));
   }

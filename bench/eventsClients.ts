@@ -1,7 +1,7 @@
 /**
  * A worker thread of the event-stream bench (bench/events.ts): holds its share of the SSE clients,
  * counts the bench events each receives and records, per event and client, the time from firing
- * (the `sent` field of the event, wall clock in ms) to receipt.
+ * (the `sent_us` field of the event, wall clock in µs) to receipt.
  */
 import http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -25,12 +25,13 @@ export type BenchMessage = { type: 'report' };
 
 /** Connections opened at once, so the API's listen backlog never overflows. */
 const CONNECT_BATCH = 50;
-/** What precedes the firing time in each bench event's data. */
-const SENT = Buffer.from('"sent": ');
+/** What precedes the firing time (wall clock, integer µs) in each bench event's data. */
+const SENT = Buffer.from('"sent_us": ');
 const CUT_OFF = Buffer.from(': closing: client too slow');
+const QUOTE = 0x22;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
-const DOT = 0x2e;
+const EMPTY = Buffer.alloc(0);
 
 const { url, token, clients, expected } = workerData as ClientsData;
 const port = parentPort;
@@ -52,9 +53,9 @@ function finish(): void {
 }
 
 /**
- * The firing times in `bytes`, and where to resume with the next chunk: a mark or number cut off
- * at the end is read again once the rest has arrived. Bytes, not text: the clients are the
- * bench's bottleneck on a small machine, and decoding and regexps would make them more so.
+ * The firing times (µs) in `bytes`, and where to resume with the next chunk: a mark or number cut
+ * off at the end is read again once the rest has arrived. Bytes, not text: on a small machine the
+ * clients are the bench's bottleneck, and decoding and regexps would make them more so.
  */
 function sentTimes(bytes: Buffer, times: number[]): number {
   let from = 0;
@@ -62,9 +63,10 @@ function sentTimes(bytes: Buffer, times: number[]): number {
     const mark = bytes.indexOf(SENT, from);
     if (mark < 0) return Math.max(from, bytes.length - SENT.length + 1);
     let end = mark + SENT.length;
-    while (end < bytes.length && ((bytes[end]! >= DIGIT_0 && bytes[end]! <= DIGIT_9) || bytes[end] === DOT)) end++;
+    let micros = 0;
+    for (; end < bytes.length && bytes[end]! >= DIGIT_0 && bytes[end]! <= DIGIT_9; end++) micros = micros * 10 + bytes[end]! - DIGIT_0;
     if (end === bytes.length) return mark;
-    times.push(Number(bytes.toString('latin1', mark + SENT.length, end)));
+    times.push(micros);
     from = end;
   }
 }
@@ -82,10 +84,12 @@ function open(): Promise<void> {
         resolve();
         chunks++;
         const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-        carry = bytes.subarray(sentTimes(bytes, times));
+        const resume = sentTimes(bytes, times);
+        // Only a quote can start a mark: most reads end with a whole event and carry nothing.
+        carry = bytes.indexOf(QUOTE, resume) >= 0 ? bytes.subarray(resume) : EMPTY;
         const at = now();
         for (const sent of times) {
-          if (recorded < latencies.length) latencies[recorded++] = at - sent;
+          if (recorded < latencies.length) latencies[recorded++] = at - sent / 1000;
         }
         count += times.length;
         received += times.length;

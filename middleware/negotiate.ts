@@ -7,9 +7,14 @@ import { Errors } from '../src/errors.js';
 import type { ApiContext } from '../src/state.js';
 import { contentTypeOf, type SerializerRegistry } from '../serializers/registry.js';
 
-export function negotiate(registry: SerializerRegistry) {
+/**
+ * `unnegotiated` marks requests whose answer is not data (salt-api turns negotiation off for
+ * `POST /keys`, which answers a tar archive): they get the default format for their errors
+ * instead of a 406 for, say, `Accept: application/x-tar`.
+ */
+export function negotiate(registry: SerializerRegistry, unnegotiated: (ctx: ApiContext) => boolean = () => false) {
   return async function negotiateFormat(ctx: ApiContext, next: Next): Promise<void> {
-    ctx.state.serializer = registry.negotiate(ctx.get('Accept') || undefined);
+    ctx.state.serializer = unnegotiated(ctx) ? registry.renderers()[0]! : registry.negotiate(ctx.get('Accept') || undefined);
     await next();
     if (ctx.state.reply === undefined) return;
     const serializer = ctx.state.serializer;

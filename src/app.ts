@@ -86,7 +86,8 @@ export function createApp({ settings, salt, registry, log, tls }: AppOptions): K
   app.use(bodyLimit(limit));
   // Event streams sit before Accept negotiation: an EventSource sends `Accept: text/event-stream`.
   registerEvents(app, deps);
-  app.use(negotiate(registry));
+  const keyArchive = `${prefix}/keys`;
+  app.use(negotiate(registry, (ctx) => ctx.method === 'POST' && ctx.path.replace(/\/+$/, '') === keyArchive));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -157,6 +157,13 @@ describe('/keys', () => {
       expect(genAccepts().at(-1)).to.include({ id_: 'json-minion', keysize: 2048, force: false, token });
     });
 
+    it('ignores Accept, as salt-api does for the archive', async () => {
+      const res = await postKeys({ mid: 'tar-accept-minion', token }).set('Accept', 'application/x-tar').expect(200);
+      expect(res.headers['content-type']).to.equal('application/x-tar');
+      const bad = await h.http.post('/keys').set('Accept', 'application/x-tar').send({ token }).expect(400);
+      expect(bad.headers['content-type']).to.equal('application/json');
+    });
+
     it('an already accepted key without force gives two empty members; with force a new pair', async () => {
       const kept = await members((await postKeys({ mid: 'minion-1', token }).expect(200)).body as Buffer);
       expect(kept.map((m) => [m.header.name, m.header.size])).to.deep.equal([

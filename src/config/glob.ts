@@ -6,34 +6,9 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from './configError.js';
+import { globToRegExp } from '../salt/match.js';
 
 const MAGIC = /[*?[]/;
-
-/** fnmatch.translate for one path segment. */
-function segmentPattern(segment: string): RegExp {
-  let source = '';
-  for (let i = 0; i < segment.length; i++) {
-    const char = segment[i];
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else if (char === '[') {
-      let end = i + 1;
-      if (segment[end] === '!') end++;
-      if (segment[end] === ']') end++;
-      end = segment.indexOf(']', end);
-      if (end === -1) {
-        source += '\\[';
-        continue;
-      }
-      let body = segment.slice(i + 1, end).replace(/\\/g, '\\\\');
-      if (body.startsWith('!')) body = `^${body.slice(1)}`;
-      else if (body.startsWith('^')) body = `\\${body}`;
-      source += `[${body}]`;
-      i = end;
-    } else source += char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 's');
-}
 
 async function exists(candidate: string): Promise<boolean> {
   try {
@@ -68,7 +43,7 @@ export async function glob(pattern: string): Promise<string[]> {
       if (await exists(candidate)) matches.push(candidate);
       continue;
     }
-    const matcher = segmentPattern(basename);
+    const matcher = globToRegExp(basename);
     const showHidden = basename.startsWith('.');
     for (const name of await listDir(dir)) {
       if ((showHidden || !name.startsWith('.')) && matcher.test(name)) matches.push(path.join(dir, name));

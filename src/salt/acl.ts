@@ -5,7 +5,7 @@
  * (security.md, compound ACL).
  */
 import type { ExternalAuth } from '../config/types.js';
-import { exprMatch, reMatchStart } from './match.js';
+import { exprMatch, reMatch } from './match.js';
 import type { SaltMap, SaltToken, SaltValue } from './types.js';
 import { isMap } from './master.js';
 
@@ -52,14 +52,14 @@ export function userAcl(externalAuth: ExternalAuth, token: SaltToken): SaltValue
 export function functionPermitted(acl: SaltValue[], fun: string): boolean {
   if (fun === 'saltutil.find_job') return true;
   return acl.some((entry) => {
-    if (typeof entry === 'string') return !entry.startsWith('@') && reMatchStart(fun, entry);
+    if (typeof entry === 'string') return !entry.startsWith('@') && reMatch(entry, fun);
     if (!isMap(entry)) return false;
     return Object.entries(entry).some(([target, funs]) => {
       if (target.startsWith('@')) return false;
       const list = Array.isArray(funs) ? funs : [funs];
       return list.some((f) => {
-        if (typeof f === 'string') return reMatchStart(fun, f);
-        return isMap(f) && Object.keys(f).some((name) => reMatchStart(fun, name));
+        if (typeof f === 'string') return reMatch(f, fun);
+        return isMap(f) && Object.keys(f).some((name) => reMatch(name, fun));
       });
     });
   });
@@ -73,14 +73,14 @@ export function functionPermitted(acl: SaltValue[], fun: string): boolean {
  */
 export function sshFunctionPermitted(acl: SaltValue[], fun: string, args: SaltValue[], kwargs: SaltMap): boolean {
   return acl.some((entry) => {
-    if (typeof entry === 'string') return !entry.startsWith('@') && reMatchStart(fun, entry);
+    if (typeof entry === 'string') return !entry.startsWith('@') && reMatch(entry, fun);
     if (!isMap(entry) || !('*' in entry)) return false;
     const funs = entry['*'];
     return (Array.isArray(funs) ? funs : [funs]).some((condition) => {
-      if (typeof condition === 'string') return reMatchStart(fun, condition);
+      if (typeof condition === 'string') return reMatch(condition, fun);
       if (!isMap(condition) || Object.keys(condition).length !== 1) return false;
       const [name, restriction] = Object.entries(condition)[0];
-      return reMatchStart(fun, name) && argumentsAllowed(restriction, args, kwargs);
+      return reMatch(name, fun) && argumentsAllowed(restriction, args, kwargs);
     });
   });
 }
@@ -89,7 +89,7 @@ export function sshFunctionPermitted(acl: SaltValue[], fun: string, args: SaltVa
 function argumentsAllowed(restriction: SaltValue, args: SaltValue[], kwargs: SaltMap): boolean {
   if (!isMap(restriction)) return false;
   const matches = (condition: SaltValue | undefined, value: SaltValue | undefined) =>
-    condition === null || (typeof condition === 'string' && typeof value === 'string' && reMatchStart(value, condition));
+    condition === null || (typeof condition === 'string' && typeof value === 'string' && reMatch(condition, value));
   if ('args' in restriction) {
     const conditions = Array.isArray(restriction.args) ? restriction.args : [restriction.args];
     if (conditions.length > args.length || !conditions.every((condition, i) => matches(condition, args[i]))) return false;

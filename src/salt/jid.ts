@@ -1,48 +1,70 @@
-/** Salt job ids and time stamps (wire.md §4). */
+/** Job ids and time stamps in Salt's formats (wire.md §4). */
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const JID_PATTERN = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{6})(?:_.*)?$/;
 
-const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+let lastJidMicros = 0;
 
-let lastJid = '';
-
-/** A new jid: UTC `YYYYMMDDhhmmssffffff`, strictly increasing within this process. */
-export function newJid(now: Date = new Date()): string {
-  let micros = now.getUTCMilliseconds() * 1000;
-  let jid = '';
-  do {
-    jid =
-      `${now.getUTCFullYear()}${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}` +
-      `${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}${pad(micros, 6)}`;
-    micros++;
-  } while (jid <= lastJid && micros < 1_000_000);
-  if (jid <= lastJid) jid = String(BigInt(lastJid) + 1n);
-  lastJid = jid;
-  return jid;
+function nowMicros(): number {
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
 }
 
-/** True when the text is a plain 20-digit jid, optionally with Salt's `_suffix`. */
-export function isJid(text: string): boolean {
-  return JID_PATTERN.test(text);
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
 }
 
-/** Salt's `jid_to_time`: `"2026, Nov 27 16:13:33.766126"`, or `""` when the jid is not 20 digits. */
+interface UtcParts {
+  year: string;
+  month: string;
+  day: string;
+  hour: string;
+  minute: string;
+  second: string;
+  micro: number;
+}
+
+function utcParts(micros: number): UtcParts {
+  const date = new Date(Math.floor(micros / 1000));
+  return {
+    year: pad(date.getUTCFullYear(), 4),
+    month: pad(date.getUTCMonth() + 1, 2),
+    day: pad(date.getUTCDate(), 2),
+    hour: pad(date.getUTCHours(), 2),
+    minute: pad(date.getUTCMinutes(), 2),
+    second: pad(date.getUTCSeconds(), 2),
+    micro: micros % 1_000_000,
+  };
+}
+
+/**
+ * A new jid, `YYYYMMDDhhmmssffffff` in UTC. Strictly increasing within the process (Salt's
+ * `unique_jid` guarantee without the pid suffix), so two jobs never share one.
+ */
+export function newJid(): string {
+  const micros = Math.max(nowMicros(), lastJidMicros + 1);
+  lastJidMicros = micros;
+  const p = utcParts(micros);
+  return `${p.year}${p.month}${p.day}${p.hour}${p.minute}${p.second}${pad(p.micro, 6)}`;
+}
+
+/** `_stamp` of an event, `datetime.utcnow().isoformat()`: the fraction is left out when the microseconds are 0. */
+export function eventStamp(): string {
+  const p = utcParts(nowMicros());
+  const base = `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+  return p.micro === 0 ? base : `${base}.${pad(p.micro, 6)}`;
+}
+
+/** `time.time()`: float seconds since the epoch. */
+export function epochSeconds(): number {
+  return nowMicros() / 1_000_000;
+}
+
+/** `salt.utils.jid.jid_to_time`: `"2026, Nov 27 16:13:33.766126"`, or `""` for anything but a jid. */
 export function jidToTime(jid: string): string {
-  const m = JID_PATTERN.exec(jid);
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{6})(?:_.+)?$/.exec(jid);
   if (!m) return '';
   const month = MONTHS[Number(m[2]) - 1];
-  if (!month) return '';
+  if (month === undefined) return '';
   return `${m[1]}, ${month} ${m[3]} ${m[4]}:${m[5]}:${m[6]}.${m[7]}`;
-}
-
-/** `_stamp` of an event: UTC ISO time without zone, fraction omitted when it is exactly zero. */
-export function eventStamp(now: Date = new Date()): string {
-  const base =
-    `${now.getUTCFullYear()}-${pad(now.getUTCMonth() + 1)}-${pad(now.getUTCDate())}` +
-    `T${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}`;
-  const micros = now.getUTCMilliseconds() * 1000;
-  return micros === 0 ? base : `${base}.${pad(micros, 6)}`;
 }
 
 /** The jid an event belongs to: `<jid>`, `salt/job/<jid>/…`, `salt/run/<jid>/…`, `salt/wheel/<jid>/…`. */

@@ -4,7 +4,7 @@
  * its functions is (netapi-clients.md §8). The API guards against that; the sandbox must not.
  */
 import type { SaltMap, SaltValue } from '../salt/types.js';
-import { reMatch } from './patterns.js';
+import { reMatch } from '../salt/match.js';
 import { isMap } from './python.js';
 
 /** The always-allowed function LocalClient needs to poll running jobs. */

@@ -6,8 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ExternalAuth } from '../config/types.js';
 import type { SaltMap, SaltToken, SaltValue } from '../salt/types.js';
-import { epochSeconds } from './jid.js';
-import { exprMatch } from './patterns.js';
+import { epochSeconds } from '../salt/jid.js';
+import { exprMatch } from '../salt/match.js';
 import { PyError, isMap, pyStr, pyTypeName } from './python.js';
 import type { Timers } from './timers.js';
 

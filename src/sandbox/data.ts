@@ -3,7 +3,7 @@
  * `grains.get`, `grains.item` and grain targeting (`os:Debian`, `ipv4:10.*`, `systemd:version:25*`).
  */
 import type { SaltMap, SaltValue } from '../salt/types.js';
-import { fnmatch, reMatch } from './patterns.js';
+import { fnmatch, reMatch } from '../salt/match.js';
 import { isMap, pyStr } from './python.js';
 
 /** Look up `key` (split on `delimiter`) through dicts and lists, or return `fallback`. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { UnpackrStream } from 'msgpackr';
 import { packEventFrame, packNewSpec } from '../salt/codec.js';
 import type { SaltMap } from '../salt/types.js';
-import { stamp } from './jid.js';
+import { eventStamp } from '../salt/jid.js';
 import { listenUnix, type UnixServer } from './unixSocket.js';
 
 /** A subscriber that stops reading is dropped once this much is queued for it. */
@@ -50,7 +50,7 @@ export class EventBus {
    * event is lost, as it would be.
    */
   fire(tag: string, data: SaltMap): SaltMap {
-    const stamped = { ...data, _stamp: stamp() };
+    const stamped = { ...data, _stamp: eventStamp() };
     if (this.subscribers.size > 0) this.broadcast(packEventFrame({ tag, data: stamped }));
     return stamped;
   }

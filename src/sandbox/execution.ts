@@ -10,7 +10,7 @@ import type { MasterContext } from './context.js';
 import { traverse } from './data.js';
 import { SALT_VERSION } from './grains.js';
 import type { Minion } from './minions.js';
-import { fnmatch } from './patterns.js';
+import { fnmatch } from '../salt/match.js';
 import { PyError, isMap, pyInt, pyStr, pyTruthy, setKey } from './python.js';
 import { bindCall, type BoundCall, type Signature } from './signature.js';
 

@@ -11,7 +11,7 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { globMatch } from '../salt/match.js';
+import { fnmatch } from '../salt/match.js';
 
 const VALUED = new Map<string, string>([
   ['-c', 'config_dir'], ['--config-dir', 'config_dir'], ['--saltfile', 'saltfile'], ['--jid', 'jid'],
@@ -96,10 +96,10 @@ function targeted(hosts: string[], tgt: string, options: Map<string, string[]>):
   if (options.has('pcre')) return hosts.filter((id) => new RegExp(`^(?:${tgt})`).test(id));
   if (options.has('grain')) {
     const [key, pattern = ''] = tgt.split(':', 2);
-    return GRAINS[key] !== undefined && globMatch(GRAINS[key], pattern) ? hosts : [];
+    return GRAINS[key] !== undefined && fnmatch(GRAINS[key], pattern) ? hosts : [];
   }
   if (options.has('grain_pcre') || options.has('nodegroup') || options.has('range')) return [];
-  return hosts.filter((id) => globMatch(id, tgt));
+  return hosts.filter((id) => fnmatch(id, tgt));
 }
 
 /** Salt reads each argument as YAML; JSON-shaped text and plain words are all the tests send. */

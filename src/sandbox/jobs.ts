@@ -3,7 +3,7 @@
  * builds from it (`format_job_instance`, `list_job`).
  */
 import type { SaltMap } from '../salt/types.js';
-import { jidToTime } from './jid.js';
+import { jidToTime } from '../salt/jid.js';
 import { sortedIgnoreCase } from './keys.js';
 import { isMap } from './python.js';
 

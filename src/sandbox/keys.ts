@@ -1,7 +1,7 @@
 /** The master's minion key store (`pki_dir`), as `salt.key.Key` presents it to the wheel. */
 import { createHash } from 'node:crypto';
 import type { SaltValue } from '../salt/types.js';
-import { fnmatch } from './patterns.js';
+import { fnmatch } from '../salt/match.js';
 import { PyError, pyTypeName } from './python.js';
 
 /** Key states in Salt's order, named as `key.list_all` names them. */

@@ -8,7 +8,7 @@ import { publishAllowed } from './acl.js';
 import { authTypeOf } from './auth.js';
 import type { CommandResult, MasterContext } from './context.js';
 import { runJob } from './execution.js';
-import { newJid } from './jid.js';
+import { newJid } from '../salt/jid.js';
 import { PyError, isMap, pyStr, pyTruthy, pyTypeName, required } from './python.js';
 import { checkMinions } from './targeting.js';
 

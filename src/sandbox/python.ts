@@ -4,6 +4,7 @@
  * built from these, and clients match on that text.
  */
 import type { SaltMap, SaltValue } from '../salt/types.js';
+import { truthy } from '../salt/fields.js';
 
 /** A Python exception: `type` is the class name Salt prints in front of the message. */
 export class PyError extends Error {
@@ -71,14 +72,8 @@ export function pyInt(value: SaltValue): number {
   );
 }
 
-/** Python truthiness. */
-export function pyTruthy(value: SaltValue | undefined): boolean {
-  if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
-  if (Array.isArray(value)) return value.length > 0;
-  if (value instanceof Uint8Array) return value.length > 0;
-  if (typeof value === 'object') return Object.keys(value).length > 0;
-  return true;
-}
+/** Python truthiness: the same rule the API applies to flags. */
+export const pyTruthy = truthy;
 
 /** `dict.pop(key)` without a default: the value, or KeyError. */
 export function required(load: SaltMap, key: string): SaltValue {

@@ -8,8 +8,8 @@ import { tokenRecord } from './auth.js';
 import { runLow, type ClientEnv, type ClientFunction } from './clientLow.js';
 import type { MasterContext } from './context.js';
 import { SALT_VERSION } from './grains.js';
-import { newJid } from './jid.js';
-import { fnmatch } from './patterns.js';
+import { newJid } from '../salt/jid.js';
+import { fnmatch } from '../salt/match.js';
 import { isMap, pyInt, pyStr } from './python.js';
 import { checkMinions } from './targeting.js';
 

@@ -6,7 +6,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { SaltMap, SaltValue } from '../salt/types.js';
 import { subdictMatch, type MatchMode } from './data.js';
-import { fnmatch, reMatch } from './patterns.js';
+import { fnmatch, reMatch } from '../salt/match.js';
 
 /** What the master knows about its minions: accepted keys and cached grains. */
 export interface Roster {

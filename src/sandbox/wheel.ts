@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import type { SaltMap, SaltValue } from '../salt/types.js';
 import { runLow, type ClientFunction } from './clientLow.js';
 import type { MasterContext } from './context.js';
-import { newJid } from './jid.js';
+import { newJid } from '../salt/jid.js';
 import { KEY_STATES, assertSafeId, type KeyState } from './keys.js';
 import { PyError, pyInt, pyStr, pyTruthy } from './python.js';
 
