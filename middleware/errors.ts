@@ -19,6 +19,17 @@ function fromHttpError(error: unknown, limit: number): ApiError | undefined {
   return undefined;
 }
 
+/** Answer `error` as data in `serializer`'s format (the default format when there is none yet). */
+export function answerError(ctx: ApiContext, registry: SerializerRegistry, error: ApiError): void {
+  const serializer = ctx.state.serializer ?? registry.renderers()[0];
+  ctx.status = error.status;
+  // The client may still be sending the rest of an oversized body: do not reuse the connection.
+  if (error.status === 413) ctx.set('Connection', 'close');
+  ctx.state.reply = undefined;
+  ctx.body = serializer.render ? serializer.render({ status: error.status, return: error.message }) : error.message;
+  ctx.set('Content-Type', contentTypeOf(serializer));
+}
+
 export function errorHandler(registry: SerializerRegistry, options: { debug: boolean; bodyLimit: number; log: Logger }) {
   return async function handleErrors(ctx: ApiContext, next: Next): Promise<void> {
     try {
@@ -35,13 +46,7 @@ export function errorHandler(registry: SerializerRegistry, options: { debug: boo
         error = Errors.Unexpected();
         if (options.debug && caught instanceof Error) error = new ApiError(error.code, 500, caught.stack ?? caught.message);
       }
-      const serializer = ctx.state.serializer ?? registry.renderers()[0];
-      ctx.status = error.status;
-      // The client may still be sending the rest of an oversized body: do not reuse the connection.
-      if (error.status === 413) ctx.set('Connection', 'close');
-      ctx.state.reply = undefined;
-      ctx.body = serializer.render ? serializer.render({ status: error.status, return: error.message }) : error.message;
-      ctx.set('Content-Type', contentTypeOf(serializer));
+      answerError(ctx, registry, error);
     }
   };
 }

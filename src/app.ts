@@ -1,8 +1,9 @@
 /**
- * The Koa onion: client address → CORS (answers OPTIONS) → errors → static files, favicon, app
- * page → authorized_ips (403) → body size limit (413) → Accept negotiation (406) → routes, where each
- * route adds the session check and then body parsing by Content-Type (406/400) as it needs them.
- * Handlers only turn a URL into lowstate and call the Salt adapter.
+ * The Koa onion: URL length (414) → client address → CORS (answers OPTIONS) → errors → static files, favicon, app
+ * page (the `app` file, else the built-in console) → authorized_ips (403) → body size limit (413)
+ * → Accept negotiation (406) → routes, where each route adds the session check and then body
+ * parsing by Content-Type (406/400) as it needs them. Handlers only turn a URL into lowstate and
+ * call the Salt adapter.
  */
 import Koa from 'koa';
 import Router from '@koa/router';
@@ -23,6 +24,8 @@ import { registerMinions } from './routes/minions.js';
 import { registerJobs } from './routes/jobs.js';
 import { registerRun } from './routes/run.js';
 import { appFile, appRoute } from './routes/app.js';
+import { consolePage } from './routes/console.js';
+import { consoleConfig } from './routes/consoleConfig.js';
 import { favicon, staticFiles } from './routes/static.js';
 import { clientAddress } from '../middleware/clientIp.js';
 import { cors } from '../middleware/cors.js';
@@ -33,6 +36,7 @@ import { registerStats } from './routes/stats.js';
 import { ServerStats } from './stats/serverStats.js';
 import { countRequests } from '../middleware/requestStats.js';
 import { registerEvents } from './routes/events.js';
+import { urlLength } from '../middleware/urlLength.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -69,6 +73,8 @@ export function createApp({ settings, salt, registry, log, tls }: AppOptions): K
   }
 
   app.use(countRequests(deps.stats));
+  // First of all that reads the request: nothing below parses a URL over the limit.
+  app.use(urlLength(settings.api.max_url_length, registry));
   // Who is asking, before anything may want to know; CORS outside the error handler, so error
   // answers carry its headers too, and OPTIONS never gets further.
   app.use(clientAddress(settings.api.trusted_proxies));
@@ -81,6 +87,11 @@ export function createApp({ settings, salt, registry, log, tls }: AppOptions): K
   if (api.app) {
     const exempt = [api.static_path, '/events', '/ws'];
     app.use(appRoute(appFile(api.app), { prefix, appPath: api.app_path, exempt, htmlOverride: true }));
+  } else {
+    // No page of the user's own: the built-in console, which takes over no API answer but a
+    // browser's navigation to the API root.
+    const page = consolePage({ mount: `${prefix}${api.app_path}`, config: consoleConfig(settings, salt.tokens) });
+    app.use(appRoute(page, { prefix, appPath: api.app_path, exempt: [], htmlOverride: false, rootPage: true }));
   }
   app.use(authorizedIps(api.authorized_ips));
   app.use(bodyLimit(limit));

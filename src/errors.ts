@@ -59,7 +59,7 @@ export const Errors = {
   OriginRefused: define('ORIGIN_REFUSED', 403, () => 'Origin not allowed: list it in cors_origin to use the session cookie from there'),
   NotFound: define('NOT_FOUND', 404, (path?: string) => (path ? `The path '${path}' was not found.` : 'Nothing matches the given URI')),
   MethodNotAllowed: define('METHOD_NOT_ALLOWED', 405, () => 'Specified method is invalid for this resource'),
-  // 406, 413
+  // 406, 413, 414
   UnsupportedContentType: define('UNSUPPORTED_CONTENT_TYPE', 406, () => 'Content type not supported'),
   NotAcceptable: define(
     'NOT_ACCEPTABLE',
@@ -68,6 +68,7 @@ export const Errors = {
       `Your client sent this Accept header: ${accept}. But this resource only emits these media types: ${offered.join(', ')}.`,
   ),
   BodyTooLarge: define('BODY_TOO_LARGE', 413, (limit: number) => `Request body is larger than the limit of ${limit} bytes`),
+  UrlTooLong: define('URL_TOO_LONG', 414, (limit: number) => `Request URL is longer than the limit of ${limit} characters`),
   // 500
   Unexpected: define('UNEXPECTED', 500, () => 'An unexpected error occurred'),
   NotSerializable: define('NOT_SERIALIZABLE', 500, () => 'Could not serialize the return data from Salt.'),

@@ -8,6 +8,7 @@ import type { Settings } from './config/types.js';
 import type { Logger } from './log.js';
 import { createSaltAdapter } from './salt/adapter.js';
 import { createApp } from './app.js';
+import { answerClientError } from './clientError.js';
 import { attachEventStreams } from './routes/events.js';
 import { createDefaultRegistry } from '../serializers/index.js';
 import type { SerializerRegistry } from '../serializers/registry.js';
@@ -21,9 +22,6 @@ export interface ServerOptions {
   /** The serializer registry to use; the built-in formats by default. */
   registry?: SerializerRegistry;
 }
-
-/** Milliseconds in-flight requests get to finish when the server closes. */
-const CLOSE_GRACE_MS = 10_000;
 
 function tlsOptions(settings: Settings): https.ServerOptions | undefined {
   const { api } = settings;
@@ -39,16 +37,40 @@ function tlsOptions(settings: Settings): https.ServerOptions | undefined {
   return options;
 }
 
+/**
+ * The connection limits of node:http, set deliberately: Node's defaults (headers 60 s, request
+ * 300 s, checked only every 30 s) leave a slowloris client plenty of time per connection.
+ */
+function httpOptions(settings: Settings): http.ServerOptions {
+  const { api } = settings;
+  const headersTimeout = Math.round(api.headers_timeout * 1000);
+  return {
+    maxHeaderSize: api.max_header_size,
+    headersTimeout,
+    // Only the receipt of the request counts: an answer may take as long as the job does, and
+    // event streams (GET, no body) are complete requests from their first moment.
+    requestTimeout: Math.round(api.request_timeout * 1000),
+    keepAliveTimeout: Math.round(api.keepalive_timeout * 1000),
+    // How often Node looks for requests over their time: at most a second late.
+    connectionsCheckingInterval: Math.min(1000, headersTimeout),
+  };
+}
+
 export async function startServer(settings: Settings, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const tls = tlsOptions(settings);
   const salt = await createSaltAdapter(settings, log);
   const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls) });
-  const handler = app.callback();
-  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
+  const appHandler = app.callback();
+  let closing = false;
+  const handler: http.RequestListener = (req, res) => {
+    // While stopping, every answer is the last one on its connection.
+    if (closing) res.setHeader('Connection', 'close');
+    void appHandler(req, res);
+  };
+  const serverOptions = httpOptions(settings);
+  const server = tls ? https.createServer({ ...tls, ...serverOptions }, handler) : http.createServer(serverOptions, handler);
+  server.on('clientError', answerClientError);
   const eventStreams = attachEventStreams(server, app);
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 0;
-  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: settings.api.port, host: settings.api.host, backlog: settings.api.socket_queue_size }, () => {
@@ -62,11 +84,13 @@ export async function startServer(settings: Settings, log: Logger, options: Serv
   return {
     url,
     async close() {
-      // Event streams never end on their own: end them so the server can close.
+      closing = true;
+      // Event streams never end on their own: end them (with a last comment) so the server can close.
       eventStreams.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+      // In-flight requests get the grace period to finish, then their connections are cut.
+      const timer = setTimeout(() => server.closeAllConnections(), settings.api.shutdown_grace * 1000);
       await closed;
       clearTimeout(timer);
       salt.close();

@@ -226,7 +226,18 @@ describe('settingsFromMaster', () => {
       master_pool_size: 32,
       token_cache_ttl: 5,
       max_body_depth: 100,
+      max_header_size: 16384,
+      max_url_length: 8192,
+      headers_timeout: 20,
+      request_timeout: 60,
+      keepalive_timeout: 5,
+      shutdown_grace: 10,
     });
+  });
+
+  it('takes the connection limits and lets request_timeout 0 mean no limit', () => {
+    const limits = { max_header_size: 8192, max_url_length: 2048, headers_timeout: 5, request_timeout: 0, keepalive_timeout: 0.5, shutdown_grace: 0 };
+    expect(plain(limits).api).to.deep.include(limits);
   });
 
   it('rewrites wildcard interfaces to loopback for connecting', () => {
@@ -338,6 +349,11 @@ describe('settingsFromMaster', () => {
     ['a bad body size', { max_request_body_size: 1.5 }, {}, 'rest_koa.max_request_body_size: expected an integer >= 0, got 1.5'],
     ['NaN seconds', { events_heartbeat: Number.NaN }, {}, 'rest_koa.events_heartbeat: expected a number of seconds >= 0, got NaN'],
     ['zero master_timeout', { master_timeout: 0 }, {}, 'rest_koa.master_timeout: expected a number of seconds > 0, got 0'],
+    ['a tiny max_header_size', { max_header_size: 100 }, {}, 'rest_koa.max_header_size: expected an integer >= 1024, got 100'],
+    ['a zero max_url_length', { max_url_length: 0 }, {}, 'rest_koa.max_url_length: expected an integer >= 1, got 0'],
+    ['zero headers_timeout', { headers_timeout: 0 }, {}, 'rest_koa.headers_timeout: expected a number of seconds > 0, got 0'],
+    ['headers_timeout over request_timeout', { headers_timeout: 30, request_timeout: 10 }, {}, 'rest_koa.headers_timeout: expected at most request_timeout (10), got 30'],
+    ['a negative shutdown_grace', { shutdown_grace: -1 }, {}, 'rest_koa.shutdown_grace: expected a number of seconds >= 0, got -1'],
     ['a string ring size', { events_ring_size: '10' }, {}, 'rest_koa.events_ring_size: expected an integer >= 0, got "10"'],
     ['a nested webhook_url', { webhook_url: '/a/b' }, {}, 'rest_koa.webhook_url: expected a single path segment such as "/hook", got "/a/b"'],
     ['an empty app_path', { app_path: '/' }, {}, 'rest_koa.app_path: expected a single path segment such as "/app", got "/"'],

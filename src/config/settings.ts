@@ -23,6 +23,7 @@ const API_OPTIONS: ReadonlySet<string> = new Set([
   'app_path', 'root_prefix', 'enable_sessions', 'log_access_file', 'log_error_file', 'api_acl',
   'authorized_ips', 'favicon', 'cors_origin', 'trusted_proxies', 'workers', 'events_heartbeat',
   'events_ring_size', 'master_timeout', 'master_pool_size', 'token_cache_ttl', 'max_body_depth',
+  'max_header_size', 'max_url_length', 'headers_timeout', 'request_timeout', 'keepalive_timeout', 'shutdown_grace',
 ]);
 
 /** `rest_koa` when set (not absent or null), else `rest_cherrypy` when set, else `rest_koa`. */
@@ -237,7 +238,25 @@ function apiOptions(api: OptionReader): ApiOptions {
     master_pool_size: api.integer('master_pool_size', 32, 1),
     token_cache_ttl: api.seconds('token_cache_ttl', 5),
     max_body_depth: api.integer('max_body_depth', 100, 1),
+    // Below 1 KiB not even an ordinary browser request fits.
+    max_header_size: api.integer('max_header_size', 16384, 1024),
+    max_url_length: api.integer('max_url_length', 8192, 1),
+    ...connectionTimeouts(api),
+    shutdown_grace: api.seconds('shutdown_grace', 10),
   };
+}
+
+/**
+ * Node refuses a headers timeout longer than the request timeout (the headers are part of the
+ * request), so that is a configuration error here rather than a crash at start-up.
+ */
+function connectionTimeouts(api: OptionReader): Pick<ApiOptions, 'headers_timeout' | 'request_timeout' | 'keepalive_timeout'> {
+  const headers = api.seconds('headers_timeout', 20, true);
+  const request = api.seconds('request_timeout', 60);
+  if (request > 0 && headers > request) {
+    invalid(api.name('headers_timeout'), `at most request_timeout (${request})`, headers);
+  }
+  return { headers_timeout: headers, request_timeout: request, keepalive_timeout: api.seconds('keepalive_timeout', 5) };
 }
 
 /**

@@ -73,6 +73,18 @@ export interface ApiOptions {
   token_cache_ttl: number;
   /** Nesting depth accepted in JSON/YAML bodies. */
   max_body_depth: number;
+  /** Bytes of request line plus headers Node's parser accepts (431 beyond). */
+  max_header_size: number;
+  /** Characters of path plus query accepted (414 beyond). */
+  max_url_length: number;
+  /** Seconds a client has to send the request line and headers (408 after). */
+  headers_timeout: number;
+  /** Seconds a client has to send the whole request, body included (408 after); 0 for no limit. */
+  request_timeout: number;
+  /** Seconds an idle keep-alive connection is kept open; 0 for no limit. */
+  keepalive_timeout: number;
+  /** Seconds in-flight requests get to finish when the server stops. */
+  shutdown_grace: number;
 }
 
 export interface Settings {

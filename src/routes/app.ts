@@ -30,6 +30,11 @@ export interface AppRouteOptions {
   /** Paths that keep their own answer under html_override (static files, event streams). */
   exempt: string[];
   htmlOverride: boolean;
+  /**
+   * A browser navigating to the API root gets the page even without htmlOverride (the built-in
+   * console); every other client keeps the JSON welcome there.
+   */
+  rootPage?: boolean;
 }
 
 function isUnder(path: string, mount: string): boolean {
@@ -53,12 +58,13 @@ export function appRoute(page: AppPage, options: AppRouteOptions): Middleware<Ap
   const exempt = [appMount, ...options.exempt.map((path) => `${options.prefix}${path}`)];
   const apiRoot = options.prefix || '/';
 
+  const covered = (path: string): boolean =>
+    options.htmlOverride
+      ? isUnder(path, apiRoot) && !exempt.some((mount) => isUnder(path, mount))
+      : options.rootPage === true && (path === apiRoot || path === `${options.prefix}/`);
+
   const overridden = (ctx: ApiContext): boolean =>
-    options.htmlOverride &&
-    (ctx.method === 'GET' || ctx.method === 'HEAD') &&
-    isUnder(ctx.path, apiRoot) &&
-    !exempt.some((mount) => isUnder(ctx.path, mount)) &&
-    wantsHtml(ctx.get('Accept'));
+    (ctx.method === 'GET' || ctx.method === 'HEAD') && covered(ctx.path) && wantsHtml(ctx.get('Accept'));
 
   return async function serveApp(ctx: ApiContext, next: Next): Promise<void> {
     if (isUnder(ctx.path, appMount)) {

@@ -6,13 +6,13 @@
  * koa-websocket's stack (`app.ws`); attachEventStreams() then hands the HTTP server's upgrade
  * requests to it, after the checks that must answer before the 101 (wsGate).
  */
-import { ServerResponse, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { Server as TlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
 import type { Next } from 'koa';
 import websockify from 'koa-websocket';
-import { renderJson } from '../../serializers/json.js';
+import { rawErrorAnswer } from '../clientError.js';
 import { Errors, isApiError, type ApiError } from '../errors.js';
 import { EventHub } from '../events/hub.js';
 import { SSE_CONTENT_TYPE, openSseStream } from '../events/sse.js';
@@ -107,12 +107,8 @@ export function registerEvents(app: Koa<ApiState>, deps: RouteDeps): void {
 
 /** An HTTP answer written straight to the socket of an upgrade request we refuse. */
 function refuse(socket: Duplex, error: ApiError): void {
-  const body = renderJson({ status: error.status, return: error.message });
   socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\nConnection: close\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+  socket.end(rawErrorAnswer(error.status, error.message));
 }
 
 export interface EventStreams {
@@ -139,6 +135,9 @@ export function attachEventStreams(server: Server | TlsServer, app: Koa<ApiState
 
   const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on('error', () => socket.destroy());
+    // The app's own URL check (middleware/urlLength.ts) never sees upgrade requests.
+    const maxUrl = api.max_url_length;
+    if ((req.url ?? '').length > maxUrl) return refuse(socket, Errors.UrlTooLong(maxUrl));
     const ctx = app.createContext<ApiState>(req, new ServerResponse(req));
     const path = gate.match(ctx.path);
     if (!path) return refuse(socket, Errors.NotFound(ctx.path));

@@ -4,9 +4,20 @@
  * the same safe YAML loader as request bodies, then the result is only kept when Salt keeps it.
  */
 
-import { DEFAULT_YAML_LIMITS, loadSafeYaml } from '../../serializers/safe-yaml.js';
+import { DEFAULT_YAML_LIMITS, loadSafeYaml, type YamlLimits } from '../../serializers/safe-yaml.js';
 import { isSaltMap } from '../../serializers/value-kinds.js';
 import type { SaltValue } from './types.js';
+
+/**
+ * How many nodes aliases may add per character of an argument. A body limit alone does not bound
+ * the data: one request may carry thousands of arguments, each a small alias bomb within the
+ * per-document limit, so each argument may only grow in proportion to its own length.
+ */
+const ALIAS_EXPANSION_PER_CHAR = 10;
+
+function limitsFor(value: string): YamlLimits {
+  return { ...DEFAULT_YAML_LIMITS, maxAliasExpansion: Math.min(DEFAULT_YAML_LIMITS.maxAliasExpansion, ALIAS_EXPANSION_PER_CHAR * value.length) };
+}
 
 export function yamlify(value: string): SaltValue {
   const stripped = value.trim();
@@ -20,10 +31,10 @@ export function yamlify(value: string): SaltValue {
   try {
     if (value.includes('#')) {
       // `#` may start a comment; only a non-string reading is worth the risk of losing text.
-      parsed = loadSafeYaml(value, DEFAULT_YAML_LIMITS);
+      parsed = loadSafeYaml(value, limitsFor(value));
       return typeof parsed === 'string' || parsed === null ? value : parsed;
     }
-    parsed = value === 'None' ? null : loadSafeYaml(value, DEFAULT_YAML_LIMITS);
+    parsed = value === 'None' ? null : loadSafeYaml(value, limitsFor(value));
   } catch {
     return value;
   }

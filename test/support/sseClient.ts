@@ -1,6 +1,6 @@
 /**
- * A Server-Sent Events client for tests: the raw bytes as they arrive, the blocks parsed (ids and
- * comments included), and control over reading (pause, to play a slow consumer).
+ * A Server-Sent Events client for tests: the raw bytes as they arrive, the event blocks parsed
+ * (ids included), and control over reading (pause, to play a slow consumer).
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
@@ -9,8 +9,6 @@ export interface SseBlock {
   tag?: string;
   data?: string;
   id?: string;
-  retry?: string;
-  comments: string[];
 }
 
 export interface SseClient {
@@ -21,9 +19,7 @@ export interface SseClient {
   bytes(): Buffer;
   /** The last `bytes` bytes received, decoded (cheap on long streams, unlike text().slice()). */
   tail(bytes: number): string;
-  /** The complete blocks received so far. */
-  blocks(): SseBlock[];
-  /** The event blocks (those with a `data:` line). */
+  /** The complete event blocks (those with a `data:` line) received so far. */
   events(): SseBlock[];
   /** Resolves once `done(text so far)` holds; rejects after `timeoutMs` with what arrived. */
   waitFor(done: (text: string) => boolean, timeoutMs?: number): Promise<string>;
@@ -34,25 +30,18 @@ export interface SseClient {
   close(): void;
 }
 
-export function parseBlocks(text: string): SseBlock[] {
+/** Complete blocks; comment lines and fields other than tag, data and id are left out. */
+function parseBlocks(text: string): SseBlock[] {
   const complete = text.slice(0, Math.max(0, text.lastIndexOf('\n\n')));
-  return complete
-    .split(/\n\n/)
-    .filter((block) => block !== '')
-    .map((block) => {
-      const parsed: SseBlock = { comments: [] };
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) {
-          parsed.comments.push(line.slice(1).trim());
-          continue;
-        }
-        const colon = line.indexOf(': ');
-        const field = line.slice(0, colon);
-        const value = line.slice(colon + 2);
-        if (field === 'tag' || field === 'data' || field === 'id' || field === 'retry') parsed[field] = value;
-      }
-      return parsed;
-    });
+  return complete.split(/\n\n/).map((block) => {
+    const parsed: SseBlock = {};
+    for (const line of block.split('\n')) {
+      const colon = line.indexOf(': ');
+      const field = line.slice(0, colon);
+      if (field === 'tag' || field === 'data' || field === 'id') parsed[field] = line.slice(colon + 2);
+    }
+    return parsed;
+  });
 }
 
 export function openSse(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<SseClient> {
@@ -88,7 +77,6 @@ export function openSse(baseUrl: string, path: string, headers: Record<string, s
           }
           return Buffer.concat(recent).toString('utf8');
         },
-        blocks: () => parseBlocks(received),
         events: () => parseBlocks(received).filter((block) => block.data !== undefined),
         waitFor(done, timeoutMs = 5000) {
           return new Promise((ok, fail) => {
