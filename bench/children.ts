@@ -47,12 +47,15 @@ export class Child {
   /** The first match of `pattern` in the child's output; fails when it exits or `timeoutMs` passes first. */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
     return new Promise((resolve, reject) => {
+      let settled = false;
       const check = (): void => {
         const match = pattern.exec(this.tail);
         if (match) finish(() => resolve(match));
       };
       const timer = setTimeout(() => finish(() => reject(new Error(`${this.name} not ready after ${timeoutMs} ms:\n${this.output()}`))), timeoutMs);
       const finish = (settle: () => void): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         for (const stream of [this.process.stdout, this.process.stderr]) stream?.off('data', check);
         settle();

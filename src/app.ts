@@ -90,7 +90,11 @@ export function createApp({ settings, salt, registry, log, tls }: AppOptions): K
   } else {
     // No page of the user's own: the built-in console, which takes over no API answer but a
     // browser's navigation to the API root.
-    const page = consolePage({ mount: `${prefix}${api.app_path}`, config: consoleConfig(settings, salt.tokens) });
+    const page = consolePage({
+      mount: `${prefix}${api.app_path}`,
+      config: consoleConfig(settings, salt.tokens),
+      admit: authorizedIps(api.authorized_ips),
+    });
     app.use(appRoute(page, { prefix, appPath: api.app_path, exempt: [], htmlOverride: false, rootPage: true }));
   }
   app.use(authorizedIps(api.authorized_ips));

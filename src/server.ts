@@ -62,7 +62,10 @@ export async function startServer(settings: Settings, log: Logger, options: Serv
   const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls) });
   const appHandler = app.callback();
   let closing = false;
+  const inFlight = new Set<http.ServerResponse>();
   const handler: http.RequestListener = (req, res) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
     // While stopping, every answer is the last one on its connection.
     if (closing) res.setHeader('Connection', 'close');
     void appHandler(req, res);
@@ -85,6 +88,16 @@ export async function startServer(settings: Settings, log: Logger, options: Serv
     url,
     async close() {
       closing = true;
+      // Answers under way are the last on their connections, so keep-alive clients do not hold
+      // the server open once they have them.
+      for (const res of inFlight) {
+        if (!res.headersSent) res.setHeader('Connection', 'close');
+        else {
+          // Taken now: Node detaches the socket from the response before 'finish' listeners run.
+          const socket = res.socket;
+          res.once('finish', () => socket?.end());
+        }
+      }
       // Event streams never end on their own: end them (with a last comment) so the server can close.
       eventStreams.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -201,7 +201,7 @@ describe('settingsFromMaster', () => {
       webhook_disable_auth: false,
       webhook_url: '/hook',
       thread_pool: 100,
-      socket_queue_size: 30,
+      socket_queue_size: 511,
       expire_responses: true,
       max_request_body_size: 1048576,
       collect_stats: false,

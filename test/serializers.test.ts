@@ -556,6 +556,13 @@ describe('serializers', () => {
       expect(data['__proto__']).to.equal('x');
     });
 
+    it('refuses percent-escapes that are not UTF-8 with 400, keeps a stray `%` as text', () => {
+      for (const body of ['username=%ff', 'a=%C3', 'a=%ED%A0%80', '%fe=x']) {
+        expect(() => parseForm(body), body).to.throw().with.property('status', 400);
+      }
+      expect(parseForm('a=100%&b=%zz%4')).to.deep.equal({ a: '100%', b: '%zz%4' });
+    });
+
     it('has no renderer', () => {
       expect(formSerializer.render).to.equal(undefined);
     });

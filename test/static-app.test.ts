@@ -182,10 +182,11 @@ describe('static files, the app page and the favicon', () => {
       await plain.close();
     });
 
-    it('serves no static files, no favicon and no app, and overrides nothing', async () => {
+    it('serves no static files and no favicon, the built-in console at app_path, and overrides nothing', async () => {
       await plain.http.get('/static/style.css').expect(404);
       await plain.http.get('/favicon.ico').expect(404);
-      await plain.http.get('/app').expect(404);
+      const app = await plain.http.get('/app').expect(200);
+      expect(app.text).to.include('<title>Salt console</title>');
       const res = await plain.http.get('/minions').set('Accept', BROWSER_ACCEPT);
       expect(res.status).to.be.oneOf([401, 406]);
     });

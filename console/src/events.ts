@@ -13,6 +13,16 @@ export function tagGlobs(line: string): string[] {
   return line.split(/[\s,]+/).filter((glob) => glob !== '');
 }
 
+/** The tag with line-break opportunities after its slashes, so long tags wrap between words. */
+function tagCode(tag: string): HTMLElement {
+  const code = el('code', {});
+  for (const [index, part] of tag.split('/').entries()) {
+    if (index > 0) code.append('/', el('wbr'));
+    code.append(part);
+  }
+  return code;
+}
+
 export class EventView {
   private readonly list = byId('events-list', HTMLOListElement);
   private readonly state = byId('events-state', HTMLSpanElement);
@@ -26,6 +36,8 @@ export class EventView {
   ) {
     byId('events-filter', HTMLFormElement).addEventListener('submit', (event) => {
       event.preventDefault();
+      // The list shows what the new filter lets through, not a mix of old and new.
+      this.list.replaceChildren();
       this.start();
     });
     byId('events-clear', HTMLButtonElement).addEventListener('click', () => this.list.replaceChildren());
@@ -75,7 +87,7 @@ export class EventView {
     const item = el(
       'li',
       { class: 'event', 'data-tag': tag },
-      el('details', {}, el('summary', {}, el('time', {}, time), el('code', {}, tag)), renderTree(body)),
+      el('details', {}, el('summary', {}, el('time', {}, time), tagCode(tag)), renderTree(body)),
     );
     this.list.prepend(item);
     while (this.list.childElementCount > KEPT) this.list.lastElementChild?.remove();

@@ -10,6 +10,11 @@ import { renderTree } from './tree.js';
 /** The newest jobs shown; the master keeps many more. */
 const LISTED = 100;
 
+/** jobs.list_jobs' `2026, Nov 27 18:33:03.447521`, as `Nov 27 18:33:03` for the list. */
+function started(value: Json | undefined): string {
+  return text(value).replace(/^\d{4}, /, '').replace(/\.\d+$/, '');
+}
+
 export class JobsView {
   private readonly rows = byId('jobs-rows', HTMLTableSectionElement);
   private readonly detail = byId('job-detail', HTMLDivElement);
@@ -68,7 +73,7 @@ export class JobsView {
       el('td', {}, text(field(job, 'Function'))),
       el('td', {}, text(field(job, 'Target'))),
       el('td', {}, text(field(job, 'User'))),
-      el('td', {}, text(field(job, 'StartTime'))),
+      el('td', {}, started(field(job, 'StartTime'))),
     );
   }
 }

@@ -13,6 +13,8 @@ import { Notice } from './notice.js';
 import { RunView } from './run.js';
 
 const TABS = ['minions', 'run', 'jobs'] as const;
+/** What a session showed: none of it stays on the page for the next one. */
+const SESSION_CONTENT = ['minions-rows', 'run-result', 'jobs-rows', 'job-detail', 'events-list'];
 type Tab = (typeof TABS)[number];
 
 class Console {
@@ -91,6 +93,7 @@ class Console {
 
   private showLogin(): void {
     this.events.stop();
+    for (const id of SESSION_CONTENT) byId(id, HTMLElement).replaceChildren();
     this.whoami.textContent = '';
     show(this.consoleView, false);
     show(this.logoutButton, false);

@@ -75,8 +75,8 @@ export class RunView {
     try {
       const answer = first(field(await this.api.post('/', [chunk]), 'return')) ?? null;
       const jid = field(answer, 'jid');
-      const open = typeof jid === 'string' ? this.jobButton(jid) : null;
-      this.result.replaceChildren(el('h3', {}, `${this.client.value} ${this.fun.value.trim()}`), renderTree(answer), open);
+      this.result.replaceChildren(el('h3', {}, `${this.client.value} ${this.fun.value.trim()}`), renderTree(answer));
+      if (typeof jid === 'string') this.result.append(this.jobButton(jid));
     } catch (error) {
       this.result.replaceChildren();
       this.report(error);

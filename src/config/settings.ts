@@ -212,7 +212,9 @@ function apiOptions(api: OptionReader): ApiOptions {
     // per process; `workers` is the knob for more processes.
     thread_pool: api.integer('thread_pool', 100, 1),
     // The documented name is socket_queue_size, but salt-api only reads queue_size: honour both.
-    socket_queue_size: api.has('queue_size') ? api.integer('queue_size', 30, 0) : api.integer('socket_queue_size', 30, 0),
+    // Node's backlog (511), not salt-api's 30: with 30, a burst of connections (or a slowloris
+    // attack) has the kernel drop handshakes, and every client caught in it waits a second to retry.
+    socket_queue_size: api.has('queue_size') ? api.integer('queue_size', 511, 0) : api.integer('socket_queue_size', 511, 0),
     expire_responses: api.boolean('expire_responses', true),
     max_request_body_size: api.integer('max_request_body_size', 1048576, 0),
     collect_stats: api.boolean('collect_stats', false),

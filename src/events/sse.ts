@@ -117,8 +117,10 @@ class SseStream extends Readable implements EventSink {
     this.push(null);
     const { response } = this.options;
     // The client would only reconnect on this connection: close it once the last words are
-    // out, so a closing server is not kept waiting for keep-alive connections.
-    response.once('finish', () => response.socket?.end());
+    // out, so a closing server is not kept waiting for keep-alive connections. Taken now: Node
+    // detaches the socket from the response before our 'finish' listener runs.
+    const socket = response.socket;
+    response.once('finish', () => socket?.end());
     const cut = setTimeout(() => response.destroy(), DRAIN_GRACE_MS);
     response.once('close', () => clearTimeout(cut));
   }

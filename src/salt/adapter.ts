@@ -39,8 +39,9 @@ export async function createSaltAdapter(settings: Settings, log: Logger): Promis
     timeoutMs: settings.api.master_timeout * 1000,
   });
   const master = new MasterClient(channel);
-  const bus = new EventBus(busAddresses(settings.master));
-  bus.on('down', () => log.warn('master event bus disconnected; reconnecting'));
+  const bus = new EventBus({ ...busAddresses(settings.master), readyWaitMs: settings.api.master_timeout * 1000 });
+  const onDown = () => log.warn('master event bus disconnected; reconnecting');
+  bus.on('down', onDown);
   bus.on('up', () => log.info('master event bus connected'));
   await bus.start();
   const tokens = new TokenAuthority(master, settings.api.token_cache_ttl * 1000);
@@ -49,6 +50,8 @@ export async function createSaltAdapter(settings: Settings, log: Logger): Promis
     ...context,
     netapi: new NetapiClient(context),
     close() {
+      // Closing drops the bus on purpose: no reconnect is coming.
+      bus.off('down', onDown);
       bus.close();
       channel.close();
     },

@@ -24,6 +24,8 @@ export interface EventBusOptions {
   /** Milliseconds to wait before the first reconnect; doubles up to `maxBackoffMs`. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Milliseconds {@link EventBus.ready} waits for a connection (default 1000). */
+  readyWaitMs?: number;
 }
 
 export type EventHandler = (event: EventFrame) => void;
@@ -54,6 +56,9 @@ export class EventBus extends EventEmitter {
   private unclaimedCount = 0;
   private retainers = 0;
   private firer?: Promise<net.Socket>;
+  private lastAttempt = 0;
+  /** Resolves at the next connection; shared by every request waiting in {@link ready}. */
+  private nextUp?: Promise<void>;
   /** How many times the bus came back after dropping (for /stats). */
   reconnects = 0;
 
@@ -78,6 +83,26 @@ export class EventBus extends EventEmitter {
       }
       this.once('up', done);
     });
+  }
+
+  /**
+   * Whether the bus is connected, waiting up to `readyWaitMs` when it is not. After a master
+   * restart the next reconnect may still be seconds away (backoff): a request that needs the bus
+   * tries at once instead of failing, at most once per minimum backoff however many ask.
+   */
+  async ready(): Promise<boolean> {
+    if (this.isConnected) return true;
+    if (this.closed) return false;
+    this.nextUp ??= new Promise<void>((resolve) => this.once('up', resolve)).finally(() => (this.nextUp = undefined));
+    const up = this.nextUp;
+    this.reconnectNow();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.options.readyWaitMs ?? 1000)));
+    try {
+      return await Promise.race([up.then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): void {
@@ -163,8 +188,16 @@ export class EventBus extends EventEmitter {
     return this.firer;
   }
 
+  /** Cut a pending reconnect wait short, unless a connection attempt is under way or was just made. */
+  private reconnectNow(): void {
+    if (this.socket || Date.now() - this.lastAttempt < (this.options.minBackoffMs ?? 100)) return;
+    clearTimeout(this.reconnectTimer);
+    this.connect();
+  }
+
   private connect(): void {
     if (this.closed || this.socket) return;
+    this.lastAttempt = Date.now();
     const socket = net.connect(connectOptions(this.options.publish));
     this.socket = socket;
     const decoder = new UnpackrStream({ useRecords: false, mapsAsObjects: true });

@@ -60,6 +60,9 @@ export function kwargField(chunk: LowstateChunk): SaltMap {
   throw Errors.InvalidField('kwarg', 'a mapping of keyword arguments');
 }
 
+/** The longest wait a Node timer can hold (2^31 - 1 ms); a longer one would fire at once. */
+const MAX_WAIT_SECONDS = Math.floor(0x7fffffff / 1000);
+
 /** A positive number of seconds (a numeric string is accepted, as forms send them), or the default. */
 export function secondsField(chunk: LowstateChunk, field: string, fallback: number): number {
   const value = chunk[field];
@@ -68,6 +71,7 @@ export function secondsField(chunk: LowstateChunk, field: string, fallback: numb
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
     throw Errors.InvalidField(field, 'a positive number of seconds');
   }
+  if (seconds > MAX_WAIT_SECONDS) throw Errors.InvalidField(field, `at most ${MAX_WAIT_SECONDS} seconds`);
   return seconds;
 }
 

@@ -32,6 +32,9 @@ export const localBatch: ClientFunction = async (call, salt) => {
   const failhard = truthy(call.chunk.failhard);
   const { batch, batch_wait: _wait, failhard: _failhard, full_return: _full, ...chunk } = call.chunk;
   const base: LowstateChunk = chunk;
+  // Every field of the job, batch size included, is checked before the discovery ping goes out.
+  buildPublish({ ...call, chunk: base }, salt, 'local_batch');
+  batchSize(batch, 1);
 
   const ping = buildPublish({ ...call, chunk: { ...base, fun: 'test.ping', arg: [], kwarg: {} } }, salt, 'local_batch');
   const discovered = await runJob(call, salt, ping, gatherTimeout);

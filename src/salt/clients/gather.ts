@@ -27,7 +27,7 @@ export async function runJob(
   request: PublishRequest,
   gatherTimeout: number,
 ): Promise<JobOutcome | undefined> {
-  if (!salt.bus.connected) throw Errors.MasterUnavailable();
+  if (!(await salt.bus.ready())) throw Errors.MasterUnavailable();
   const release = salt.bus.retain();
   const signal = new Signal();
   let watch: JobWatch | undefined;

@@ -51,7 +51,7 @@ export const runner: ClientFunction = async (call, salt) => {
 
 /** Start the runner and wait for its `salt/run/<jid>/ret` event; 504 when it does not come in time. */
 async function runAndWait(call: ClientCall, salt: SaltContext, timeoutMs: number): Promise<EventFrame> {
-  if (!salt.bus.connected) throw Errors.MasterUnavailable();
+  if (!(await salt.bus.ready())) throw Errors.MasterUnavailable();
   const release = salt.bus.retain();
   const signal = new Signal();
   let unwatch: (() => void) | undefined;

@@ -15,6 +15,8 @@ export const localSubset: ClientFunction = async (call, salt) => {
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw Errors.InvalidField('subset', 'a positive integer');
   const gatherTimeout = secondsField(call.chunk, 'gather_job_timeout', salt.settings.gather_job_timeout);
   const { sub: _sub, subset: _subset, ...chunk } = call.chunk;
+  // Every field of the job is checked before the discovery job goes out.
+  buildPublish({ ...call, chunk }, salt, 'local_subset');
 
   const discovery = buildPublish({ ...call, chunk: { ...chunk, fun: 'sys.list_functions', arg: [], kwarg: {} } }, salt, 'local_subset');
   const found = await runJob(call, salt, discovery, gatherTimeout);

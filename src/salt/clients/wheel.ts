@@ -1,18 +1,24 @@
 /** The `wheel` and `wheel_async` clients (netapi-clients.md §6). */
+import { Errors } from '../../errors.js';
 import type { ClientCall, ClientFunction, SaltContext } from '../context.js';
-import { singleFunField } from '../fields.js';
+import { argField, kwargField, singleFunField } from '../fields.js';
 import { newJid } from '../jid.js';
 import type { SaltMap } from '../types.js';
 
-/** The chunk goes to the master as it is (wheel arguments are top-level keys), with the confirmed token. */
-function wheelLoad(call: ClientCall): SaltMap {
+/**
+ * The chunk goes to the master as it is (wheel arguments are top-level keys), with the confirmed
+ * token. `arg` and `kwarg`, when given, must still have the types the master unpacks them as.
+ */
+function wheelLoad(call: ClientCall, client: 'wheel' | 'wheel_async'): SaltMap {
+  singleFunField(call.chunk, client);
+  argField(call.chunk);
+  kwargField(call.chunk);
   const { eauth: _eauth, username: _username, password: _password, ...rest } = call.chunk;
   return { ...rest, token: call.token.token };
 }
 
 export const wheel: ClientFunction = async (call, salt) => {
-  singleFunField(call.chunk, 'wheel');
-  return [await salt.master.wheel(wheelLoad(call))];
+  return [await salt.master.wheel(wheelLoad(call, 'wheel'))];
 };
 
 /**
@@ -21,11 +27,14 @@ export const wheel: ClientFunction = async (call, salt) => {
  * gets a jid (CVE-2021-25281).
  */
 export const wheelAsync: ClientFunction = async (call, salt: SaltContext) => {
-  singleFunField(call.chunk, 'wheel_async');
+  const load = wheelLoad(call, 'wheel_async');
+  // Nothing waits for the master's reply, so its event bus is the sign that it is there at all:
+  // a jid for a job no master will run would be a lie.
+  if (!(await salt.bus.ready())) throw Errors.MasterUnavailable();
   const jid = newJid();
   const tag = `salt/wheel/${jid}`;
   salt.master
-    .wheel({ ...wheelLoad(call), __jid__: jid, __user__: 'UNKNOWN', __tag__: tag })
+    .wheel({ ...load, __jid__: jid, __user__: 'UNKNOWN', __tag__: tag })
     .catch((error: unknown) => salt.log.warn(`wheel_async job ${jid} failed`, { error: String(error) }));
   return [{ tag, jid }];
 };
