@@ -8,7 +8,8 @@ Runs every scenario against the API and against its baseline at concurrency 1 an
 
 Options:
   --duration S     seconds measured per run (default 5)
-  --warmup S       seconds of discarded load before each run, same concurrency (default 1; 0 = none)
+  --warmup S       seconds of discarded load at concurrency 32 on each server process
+                   before its runs, for the JIT to settle (default 4; 0 = none)
   --only NAME      run only this scenario; repeat or separate with commas
                    (${SCENARIO_IDS.join(', ')})
   --cpu-prof DIR   write a V8 CPU profile of every API and baseline process to DIR
@@ -66,7 +67,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
   return {
     // autocannon stops on its one-second sampling tick, so less than a second is not a run.
     duration: seconds('duration', values.duration, 5, 1),
-    warmup: seconds('warmup', values.warmup, 1, 0),
+    warmup: seconds('warmup', values.warmup, 4, 0),
     scenarios: chosenScenarios(values.only),
     cpuProfDir: values['cpu-prof'],
   };

@@ -7,10 +7,10 @@ const SIDE_TITLES = ['req/s', 'p50', 'p99', 'CPU µs', 'RSS MiB'];
 const SIDE_WIDTH = SIDE_TITLES.length * (CELL + 1);
 
 export function header(machine: string, timing: Timing, minions: number): string {
-  const warmup = timing.warmup > 0 ? `, each after ${timing.warmup} s of discarded load at the same concurrency` : ', no warm-up';
+  const warmup = timing.warmup > 0 ? `each server process first gets ${timing.warmup} s of discarded load at c=32` : 'no warm-up';
   return [
     `machine:   ${machine}`,
-    `runs:      ${timing.duration} s measured per run${warmup}; load by autocannon in the bench process`,
+    `runs:      ${timing.duration} s measured per run; ${warmup}; load by autocannon in the bench process`,
     `master:    sandbox master in its own process, ${minions} minions`,
     'baselines: GET / → a bare Koa app (own process) answering the same bytes and headers;',
     '           the others → node:http + our RequestChannel/MasterClient/EventBus (own process) sending the same master request',

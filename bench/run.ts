@@ -14,28 +14,24 @@ import { startSandbox } from './servers.js';
 import { MINIONS } from './workload.js';
 
 const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+/** Set on SIGINT/SIGTERM: the run then fails because its servers are being stopped, which is no error to report. */
+let interrupted = false;
 
-async function bench(options: BenchOptions, group: ProcessGroup): Promise<boolean> {
+async function bench(options: BenchOptions, group: ProcessGroup, configDir: string): Promise<boolean> {
   const started = performance.now();
-  const configDir = await mkdtemp(join(tmpdir(), 'salt-api-koa-bench-'));
-  try {
-    const timing = { duration: options.duration, warmup: options.warmup };
-    console.log(header(describeMachine(), timing, MINIONS));
-    await startSandbox(group, configDir, MINIONS);
-    console.log(`\n${TABLE_HEAD}`);
-    const results: ScenarioResult[] = [];
-    for (const scenario of options.scenarios) {
-      const result = await benchScenario({ group, configDir, timing, cpuProfDir: options.cpuProfDir }, scenario);
-      console.log(tableRows(result));
-      results.push(result);
-    }
-    const { text, clean } = verdict(results, (performance.now() - started) / 1000);
-    console.log(`\n${text}`);
-    return clean;
-  } finally {
-    await group.stopAll();
-    await rm(configDir, { recursive: true, force: true });
+  const timing = { duration: options.duration, warmup: options.warmup };
+  console.log(header(describeMachine(), timing, MINIONS));
+  await startSandbox(group, configDir, MINIONS);
+  console.log(`\n${TABLE_HEAD}`);
+  const results: ScenarioResult[] = [];
+  for (const scenario of options.scenarios) {
+    const result = await benchScenario({ group, configDir, timing, cpuProfDir: options.cpuProfDir }, scenario);
+    console.log(tableRows(result));
+    results.push(result);
   }
+  const { text, clean } = verdict(results, (performance.now() - started) / 1000);
+  console.log(`\n${text}`);
+  return clean;
 }
 
 async function main(): Promise<number> {
@@ -52,18 +48,30 @@ async function main(): Promise<number> {
     return 0;
   }
   const group = new ProcessGroup();
+  const configDir = await mkdtemp(join(tmpdir(), 'salt-api-koa-bench-'));
+  const cleanUp = async (): Promise<void> => {
+    await group.stopAll();
+    await rm(configDir, { recursive: true, force: true });
+  };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      interrupted = true;
       process.stderr.write(`\nbench: ${signal}; stopping its processes\n`);
-      void group.stopAll().finally(() => process.exit(SIGNAL_EXIT[signal]));
+      void cleanUp().finally(() => process.exit(SIGNAL_EXIT[signal]));
     });
   }
-  return (await bench(options, group)) ? 0 : 1;
+  try {
+    return (await bench(options, group, configDir)) ? 0 : 1;
+  } finally {
+    await cleanUp();
+  }
 }
 
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
+    // The signal handler exits once the cleanup is done.
+    if (interrupted) return;
     process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   },

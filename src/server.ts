@@ -9,6 +9,7 @@ import type { Logger } from './log.js';
 import { createSaltAdapter } from './salt/adapter.js';
 import { createApp } from './app.js';
 import { answerClientError } from './clientError.js';
+import { Drain } from './drain.js';
 import { attachEventStreams } from './routes/events.js';
 import { createDefaultRegistry } from '../serializers/index.js';
 import type { SerializerRegistry } from '../serializers/registry.js';
@@ -61,15 +62,8 @@ export async function startServer(settings: Settings, log: Logger, options: Serv
   const salt = await createSaltAdapter(settings, log);
   const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls) });
   const appHandler = app.callback();
-  let closing = false;
-  const inFlight = new Set<http.ServerResponse>();
-  const handler: http.RequestListener = (req, res) => {
-    inFlight.add(res);
-    res.once('close', () => inFlight.delete(res));
-    // While stopping, every answer is the last one on its connection.
-    if (closing) res.setHeader('Connection', 'close');
-    void appHandler(req, res);
-  };
+  const drain = new Drain();
+  const handler = drain.track((req, res) => void appHandler(req, res));
   const serverOptions = httpOptions(settings);
   const server = tls ? https.createServer({ ...tls, ...serverOptions }, handler) : http.createServer(serverOptions, handler);
   server.on('clientError', answerClientError);
@@ -87,17 +81,7 @@ export async function startServer(settings: Settings, log: Logger, options: Serv
   return {
     url,
     async close() {
-      closing = true;
-      // Answers under way are the last on their connections, so keep-alive clients do not hold
-      // the server open once they have them.
-      for (const res of inFlight) {
-        if (!res.headersSent) res.setHeader('Connection', 'close');
-        else {
-          // Taken now: Node detaches the socket from the response before 'finish' listeners run.
-          const socket = res.socket;
-          res.once('finish', () => socket?.end());
-        }
-      }
+      drain.stop();
       // Event streams never end on their own: end them (with a last comment) so the server can close.
       eventStreams.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -116,7 +116,10 @@ export class RequestChannel {
   }
 
   private createSocket(): Request {
-    const socket = new Request({ linger: 0, reconnectInterval: 100, reconnectMaxInterval: 2000 });
+    // While the master is down an idle socket retries ever more slowly; capped at half the
+    // request timeout, the first request after a restart still finds it reconnected in time.
+    const reconnectMaxInterval = Math.min(2000, Math.max(100, Math.floor(this.options.timeoutMs / 2)));
+    const socket = new Request({ linger: 0, reconnectInterval: 100, reconnectMaxInterval });
     socket.connect(this.options.endpoint);
     return socket;
   }

@@ -17,9 +17,7 @@ function wheelLoad(call: ClientCall, client: 'wheel' | 'wheel_async'): SaltMap {
   return { ...rest, token: call.token.token };
 }
 
-export const wheel: ClientFunction = async (call, salt) => {
-  return [await salt.master.wheel(wheelLoad(call, 'wheel'))];
-};
+export const wheel: ClientFunction = async (call, salt) => [await salt.master.wheel(wheelLoad(call, 'wheel'))];
 
 /**
  * The API picks the jid, answers at once and runs the wheel call in the background, as
