@@ -2,6 +2,10 @@
 import { parseArgs } from 'node:util';
 import { SCENARIOS, SCENARIO_IDS, type Scenario } from './scenarios.js';
 
+/** The parts of the bench beside the scenario table; each starts its own processes. */
+export const SUITES = ['events', 'hardening'] as const;
+export type Suite = (typeof SUITES)[number];
+
 export const USAGE = `Usage: npm run bench -- [options]
 
 Runs every scenario against the API and against its baseline at concurrency 1 and 32.
@@ -10,8 +14,12 @@ Options:
   --duration S     seconds measured per run (default 5)
   --warmup S       seconds of discarded load at concurrency 32 on each server process
                    before its runs, for the JIT to settle (default 4; 0 = none)
-  --only NAME      run only this scenario; repeat or separate with commas
-                   (${SCENARIO_IDS.join(', ')})
+  --only NAME      run only these parts; repeat or separate with commas: a scenario
+                   (${SCENARIO_IDS.join(', ')}), or ${SUITES.join(', ')}
+                   (1,000 /events clients and a 10,000-event burst; hostile input,
+                   slowloris, bursts, master down)
+  --soak N         run mixed traffic for N minutes instead, printing RSS and event-loop
+                   delay at the start, middle and end
   --cpu-prof DIR   write a V8 CPU profile of every API and baseline process to DIR
   -h, --help       print this help
 `;
@@ -20,25 +28,32 @@ export interface BenchOptions {
   duration: number;
   warmup: number;
   scenarios: Scenario[];
+  suites: Suite[];
+  /** Minutes of soak; when set, the soak is all that runs. */
+  soakMinutes?: number;
   cpuProfDir?: string;
 }
 
 /** A bad command line; the message is meant for the user, with the usage. */
 export class UsageError extends Error {}
 
-function seconds(name: string, text: string | undefined, fallback: number, min: number): number {
+function seconds(name: string, text: string | undefined, fallback: number, min: number, unit = 'seconds'): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < min) throw new UsageError(`--${name}: expected a number of seconds ≥ ${min}, got ${JSON.stringify(text)}`);
+  if (!Number.isFinite(value) || value < min) throw new UsageError(`--${name}: expected a number of ${unit} ≥ ${min}, got ${JSON.stringify(text)}`);
   return value;
 }
 
-function chosenScenarios(only: string[] | undefined): Scenario[] {
-  if (only === undefined) return [...SCENARIOS];
+function chosenParts(only: string[] | undefined): { scenarios: Scenario[]; suites: Suite[] } {
+  if (only === undefined) return { scenarios: [...SCENARIOS], suites: [...SUITES] };
   const names = new Set(only.flatMap((item) => item.split(',')).map((name) => name.trim()));
-  const unknown = [...names].filter((name) => !SCENARIOS.some((scenario) => scenario.id === name));
-  if (unknown.length > 0) throw new UsageError(`--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIO_IDS.join(', ')})`);
-  return SCENARIOS.filter((scenario) => names.has(scenario.id));
+  const known: string[] = [...SCENARIO_IDS, ...SUITES];
+  const unknown = [...names].filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new UsageError(`--only: unknown part ${unknown.join(', ')} (known: ${known.join(', ')})`);
+  return {
+    scenarios: SCENARIOS.filter((scenario) => names.has(scenario.id)),
+    suites: SUITES.filter((suite) => names.has(suite)),
+  };
 }
 
 function readArgs(argv: string[]) {
@@ -51,6 +66,7 @@ function readArgs(argv: string[]) {
         duration: { type: 'string' },
         warmup: { type: 'string' },
         only: { type: 'string', multiple: true },
+        soak: { type: 'string' },
         'cpu-prof': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -68,7 +84,8 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     // autocannon stops on its one-second sampling tick, so less than a second is not a run.
     duration: seconds('duration', values.duration, 5, 1),
     warmup: seconds('warmup', values.warmup, 4, 0),
-    scenarios: chosenScenarios(values.only),
+    ...chosenParts(values.only),
+    soakMinutes: values.soak === undefined ? undefined : seconds('soak', values.soak, 0, 0.1, 'minutes'),
     cpuProfDir: values['cpu-prof'],
   };
 }

@@ -5,7 +5,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { USAGE, UsageError, parseOptions, type BenchOptions } from './args.js';
+import { USAGE, UsageError, parseOptions, type BenchOptions, type Suite } from './args.js';
+import { benchEvents, formatEventsBench } from './events.js';
+import { benchHardening, formatHardening } from './hardening.js';
+import { benchSoak, formatSoak } from './soak.js';
 import { ProcessGroup } from './children.js';
 import { describeMachine } from './machine.js';
 import { benchScenario, type ScenarioResult } from './measure.js';
@@ -17,7 +20,23 @@ const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM
 /** Set on SIGINT/SIGTERM: the run then fails because its servers are being stopped, which is no error to report. */
 let interrupted = false;
 
+const SUITE_RUNNERS: Record<Suite, () => Promise<string>> = {
+  events: async () => formatEventsBench(await benchEvents()),
+  hardening: async () => formatHardening(await benchHardening()),
+};
+
 async function bench(options: BenchOptions, group: ProcessGroup, configDir: string): Promise<boolean> {
+  if (options.soakMinutes !== undefined) {
+    console.log(header(describeMachine(), { duration: options.soakMinutes * 60, warmup: 0 }, MINIONS));
+    console.log(formatSoak(await benchSoak({ minutes: options.soakMinutes })));
+    return true;
+  }
+  const clean = options.scenarios.length > 0 ? await benchScenarios(options, group, configDir) : true;
+  for (const suite of options.suites) console.log(`\n${await SUITE_RUNNERS[suite]()}`);
+  return clean;
+}
+
+async function benchScenarios(options: BenchOptions, group: ProcessGroup, configDir: string): Promise<boolean> {
   const started = performance.now();
   const timing = { duration: options.duration, warmup: options.warmup };
   console.log(header(describeMachine(), timing, MINIONS));

@@ -25,8 +25,9 @@ export function negotiate(registry: SerializerRegistry, unnegotiated: (ctx: ApiC
     } catch {
       throw Errors.NotSerializable();
     }
-    ctx.body = rendered;
-    // Set after the body and by header, so Koa adds no charset: salt-api sends exactly the media type.
+    // Set by header before the body, so Koa neither adds a charset (salt-api sends exactly the
+    // media type) nor looks the type up again.
     ctx.set('Content-Type', contentTypeOf(serializer));
+    ctx.body = rendered;
   };
 }

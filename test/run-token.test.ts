@@ -30,6 +30,11 @@ describe('/run and /token', () => {
     expect(res.body.return).to.equal('Require "username", "password", and "eauth" params');
   });
 
+  it('POST /token with a chunk that is not a mapping is a 400, not a 500', async () => {
+    const res = await h.http.post('/token').set('Content-Type', 'application/json').send('[null]').expect(400);
+    expect(res.body.return).to.equal('Require "username", "password", and "eauth" params');
+  });
+
   it('POST /run with a Salt token runs the chunk', async () => {
     const minted = await h.http.post('/token').send({ username: 'saltdev', password: 'saltdev', eauth: 'auto' }).expect(200);
     const res = await h.http

@@ -108,7 +108,8 @@ export class EventHub {
   }
 
   private enqueue(item: Delivery): void {
-    if (this.closed) return;
+    // With nobody listening there is nothing to render; the ring still keeps events for replay.
+    if (this.closed || this.subscriptions.size === 0) return;
     this.pending.push(item);
     this.flushTimer ??= setImmediate(() => this.flush());
   }

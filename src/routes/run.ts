@@ -1,6 +1,7 @@
 /** `POST /run` (credentials in every chunk) and `POST /token` (a Salt token per credential set). */
 import { Errors } from '../errors.js';
 import { requireLowstate } from '../lowstate.js';
+import { isMap } from '../salt/master.js';
 import type { SaltValue } from '../salt/types.js';
 import { reply } from '../state.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
@@ -16,6 +17,7 @@ export function registerRun(router: ApiRouter, deps: RouteDeps): void {
   router.post('/token', deps.parseBody, async (ctx) => {
     const tokens: SaltValue[] = [];
     for (const chunk of requireLowstate(ctx.state.body)) {
+      if (!isMap(chunk)) throw Errors.TokenParamsRequired();
       const { username, password, eauth } = chunk;
       if (typeof username !== 'string' || typeof password !== 'string' || typeof eauth !== 'string') {
         throw Errors.TokenParamsRequired();

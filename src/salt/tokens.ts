@@ -88,8 +88,13 @@ export class TokenAuthority {
   }
 
   private remember(record: SaltToken): void {
-    const until = Math.min(Date.now() + this.ttlMs, record.expire * 1000);
-    if (this.valid.size >= CACHE_MAX) this.valid.delete(this.valid.keys().next().value as string);
-    this.valid.set(record.token, { record, until });
+    const now = Date.now();
+    // Entries go in roughly in the order they lapse: sweep lapsed ones from the front, so a
+    // stream of logins does not keep thousands of dead records alive.
+    for (const [token, cached] of this.valid) {
+      if (cached.until > now && this.valid.size < CACHE_MAX) break;
+      this.valid.delete(token);
+    }
+    this.valid.set(record.token, { record, until: Math.min(now + this.ttlMs, record.expire * 1000) });
   }
 }
