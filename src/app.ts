@@ -77,7 +77,8 @@ export function createApp({ settings, salt, registry, log, tls }: AppOptions): K
   app.use(urlLength(settings.api.max_url_length, registry));
   // Who is asking, before anything may want to know; CORS outside the error handler, so error
   // answers carry its headers too, and OPTIONS never gets further.
-  app.use(clientAddress(settings.api.trusted_proxies));
+  // Without trusted proxies the client is the socket peer, which clientIp() reads directly.
+  if (settings.api.trusted_proxies.length > 0) app.use(clientAddress(settings.api.trusted_proxies));
   app.use(cors(settings.api.cors_origin));
   app.use(errorHandler(registry, { debug: settings.api.debug, bodyLimit: limit, log }));
   // Files and the app page answer before the IP allow-list and content negotiation, as in salt-api.
@@ -97,7 +98,7 @@ export function createApp({ settings, salt, registry, log, tls }: AppOptions): K
     });
     app.use(appRoute(page, { prefix, appPath: api.app_path, exempt: [], htmlOverride: false, rootPage: true }));
   }
-  app.use(authorizedIps(api.authorized_ips));
+  if (api.authorized_ips) app.use(authorizedIps(api.authorized_ips));
   app.use(bodyLimit(limit));
   // Event streams sit before Accept negotiation: an EventSource sends `Accept: text/event-stream`.
   registerEvents(app, deps);
