@@ -84,11 +84,6 @@ export const Errors = {
   // 503, 504
   MasterUnavailable: define('MASTER_UNAVAILABLE', 503, () => 'Salt Master is not available.'),
   ShuttingDown: define('SHUTTING_DOWN', 503, () => 'Server shutting down'),
-  MasterTimeout: define(
-    'MASTER_TIMEOUT',
-    503,
-    () => 'Salt request timed out. The master is not responding. You may need to run your command with `--async` in order to bypass the congested event bus.',
-  ),
   ClientTimeout: define('CLIENT_TIMEOUT', 504, (what: string) => `${what} timed out`),
 } as const;
 

@@ -8,6 +8,7 @@ import type { ExternalAuth } from '../config/types.js';
 import { exprMatch, reMatch } from './match.js';
 import type { SaltMap, SaltToken, SaltValue } from './types.js';
 import { isMap } from './master.js';
+import { pythonRepr } from './pythonRepr.js';
 
 /** `perms` as salt-api computes them: exact user key, then `*`, then `group%` keys; sorted. */
 export function loginPerms(externalAuth: ExternalAuth, token: SaltToken): SaltValue[] | Record<string, never> {
@@ -104,18 +105,4 @@ function argumentsAllowed(restriction: SaltValue, args: SaltValue[], kwargs: Sal
 
 function codePointOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Python's `repr` of JSON-like data, which salt-api sorts non-string perms by. */
-export function pythonRepr(value: SaltValue): string {
-  if (value === null) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  if (value instanceof Uint8Array) return `b'${Buffer.from(value).toString('latin1')}'`;
-  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
-  return `{${Object.entries(value)
-    .map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`)
-    .join(', ')}}`;
 }

@@ -5,6 +5,7 @@
  */
 import type { SaltMap, SaltValue } from '../salt/types.js';
 import { truthy } from '../salt/fields.js';
+import { pythonRepr } from '../salt/pythonRepr.js';
 
 /** A Python exception: `type` is the class name Salt prints in front of the message. */
 export class PyError extends Error {
@@ -36,18 +37,7 @@ export function pyTypeName(value: SaltValue): string {
 }
 
 /** Python `repr()`. */
-export function pyRepr(value: SaltValue): string {
-  if (value === null) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
-  if (value instanceof Uint8Array) return `b'${Buffer.from(value).toString('latin1')}'`;
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-  return `{${Object.entries(value)
-    .map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`)
-    .join(', ')}}`;
-}
+export const pyRepr = pythonRepr;
 
 /** Python `str()`: strings as they are, everything else as its repr. */
 export function pyStr(value: SaltValue): string {
