@@ -14,7 +14,7 @@ export function requireSession(tokens: TokenAuthority) {
     const record = await tokens.validate(presentedToken(ctx));
     if (!record) throw Errors.NotAuthenticated();
     ctx.state.token = record;
-    ctx.set('Cache-Control', 'private');
+    ctx.res.setHeader('Cache-Control', 'private');
     await next();
   };
 }

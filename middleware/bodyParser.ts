@@ -3,6 +3,7 @@
  * serializer registered for its Content-Type (406 when there is none). The text must be valid
  * UTF-8 (400 otherwise). No body at all leaves `ctx.state.body` undefined.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Next } from 'koa';
 import getRawBody from 'raw-body';
 import { Errors } from '../src/errors.js';
@@ -11,20 +12,20 @@ import type { SerializerRegistry } from '../serializers/registry.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function hasBody(ctx: ApiContext): boolean {
-  const length = ctx.get('Content-Length');
-  if (length !== '') return Number(length) > 0;
-  return ctx.get('Transfer-Encoding') !== '';
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  if (length !== undefined && length !== '') return Number(length) > 0;
+  return req.headers['transfer-encoding'] !== undefined;
 }
 
 export function parseBody(registry: SerializerRegistry, options: { limit: number; maxDepth: number }) {
   return async function parseRequestBody(ctx: ApiContext, next: Next): Promise<void> {
-    if (hasBody(ctx)) {
-      const contentType = ctx.get('Content-Type');
+    if (hasBody(ctx.req)) {
+      const contentType = ctx.req.headers['content-type'];
       const parser = contentType ? registry.parserFor(contentType) : undefined;
       if (!parser?.parse) throw Errors.UnsupportedContentType();
       const limit = Math.min(options.limit, parser.bodyLimit ?? Infinity);
-      const raw = await getRawBody(ctx.req, { limit, length: ctx.get('Content-Length') || undefined });
+      const raw = await getRawBody(ctx.req, { limit, length: ctx.req.headers['content-length'] });
       let text: string;
       try {
         text = utf8.decode(raw);

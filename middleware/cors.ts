@@ -33,7 +33,7 @@ export function cors(setting: string | string[] | undefined) {
   return async function applyCors(ctx: ApiContext, next: Next): Promise<void> {
     // The answer depends on Origin whenever specific origins are listed: caches must know.
     if (listed.size > 0) ctx.vary('Origin');
-    const granted = grant(ctx.get('Origin'));
+    const granted = grant(ctx.req.headers.origin ?? '');
     if (granted) {
       ctx.set('Access-Control-Allow-Origin', granted.origin);
       if (granted.credentials) ctx.set('Access-Control-Allow-Credentials', 'true');

@@ -14,7 +14,7 @@ import { contentTypeOf, type SerializerRegistry } from '../serializers/registry.
  */
 export function negotiate(registry: SerializerRegistry, unnegotiated: (ctx: ApiContext) => boolean = () => false) {
   return async function negotiateFormat(ctx: ApiContext, next: Next): Promise<void> {
-    ctx.state.serializer = unnegotiated(ctx) ? registry.renderers()[0]! : registry.negotiate(ctx.get('Accept') || undefined);
+    ctx.state.serializer = unnegotiated(ctx) ? registry.renderers()[0]! : registry.negotiate(ctx.req.headers.accept || undefined);
     await next();
     if (ctx.state.reply === undefined) return;
     const serializer = ctx.state.serializer;
@@ -26,8 +26,9 @@ export function negotiate(registry: SerializerRegistry, unnegotiated: (ctx: ApiC
       throw Errors.NotSerializable();
     }
     // Set by header before the body, so Koa neither adds a charset (salt-api sends exactly the
-    // media type) nor looks the type up again.
-    ctx.set('Content-Type', contentTypeOf(serializer));
+    // media type) nor looks the type up again; straight on the response, as every answer passes
+    // here and Koa's ctx.set() allocates for its multi-header form on each call.
+    ctx.res.setHeader('Content-Type', contentTypeOf(serializer));
     ctx.body = rendered;
   };
 }

@@ -1,9 +1,9 @@
 /**
- * The Koa onion: URL length (414) → client address → CORS (answers OPTIONS) → errors → static files, favicon, app
- * page (the `app` file, else the built-in console) → authorized_ips (403) → body size limit (413)
- * → Accept negotiation (406) → routes, where each route adds the session check and then body
- * parsing by Content-Type (406/400) as it needs them. Handlers only turn a URL into lowstate and
- * call the Salt adapter.
+ * The Koa onion: client address → CORS (answers OPTIONS) → URL and declared body size limits
+ * (414, 413) → errors → static files, favicon, app page (the `app` file, else the built-in
+ * console) → authorized_ips (403) → Accept negotiation (406) → routes, where each route adds the
+ * session check and then body parsing by Content-Type (406/400) as it needs them. Handlers only
+ * turn a URL into lowstate and call the Salt adapter.
  */
 import Koa from 'koa';
 import Router from '@koa/router';
@@ -13,7 +13,6 @@ import type { SaltAdapter } from './salt/adapter.js';
 import type { ApiState } from './state.js';
 import type { SerializerRegistry } from '../serializers/registry.js';
 import { errorHandler } from '../middleware/errors.js';
-import { bodyLimit } from '../middleware/bodyLimit.js';
 import { negotiate } from '../middleware/negotiate.js';
 import { parseBody } from '../middleware/bodyParser.js';
 import { requireSession } from '../middleware/auth.js';
@@ -36,7 +35,7 @@ import { registerStats } from './routes/stats.js';
 import { ServerStats } from './stats/serverStats.js';
 import { countRequests } from '../middleware/requestStats.js';
 import { registerEvents } from './routes/events.js';
-import { urlLength } from '../middleware/urlLength.js';
+import { requestLimits } from '../middleware/requestLimits.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -73,13 +72,13 @@ export function createApp({ settings, salt, registry, log, tls }: AppOptions): K
   }
 
   app.use(countRequests(deps.stats));
-  // First of all that reads the request: nothing below parses a URL over the limit.
-  app.use(urlLength(settings.api.max_url_length, registry));
   // Who is asking, before anything may want to know; CORS outside the error handler, so error
   // answers carry its headers too, and OPTIONS never gets further.
   // Without trusted proxies the client is the socket peer, which clientIp() reads directly.
   if (settings.api.trusted_proxies.length > 0) app.use(clientAddress(settings.api.trusted_proxies));
   app.use(cors(settings.api.cors_origin));
+  // Before anything parses the URL or reads the body.
+  app.use(requestLimits({ maxUrlLength: settings.api.max_url_length, maxBodySize: limit }, registry));
   app.use(errorHandler(registry, { debug: settings.api.debug, bodyLimit: limit, log }));
   // Files and the app page answer before the IP allow-list and content negotiation, as in salt-api.
   const { api } = settings;
@@ -99,7 +98,6 @@ export function createApp({ settings, salt, registry, log, tls }: AppOptions): K
     app.use(appRoute(page, { prefix, appPath: api.app_path, exempt: [], htmlOverride: false, rootPage: true }));
   }
   if (api.authorized_ips) app.use(authorizedIps(api.authorized_ips));
-  app.use(bodyLimit(limit));
   // Event streams sit before Accept negotiation: an EventSource sends `Accept: text/event-stream`.
   registerEvents(app, deps);
   const keyArchive = `${prefix}/keys`;

@@ -135,7 +135,7 @@ export function attachEventStreams(server: Server | TlsServer, app: Koa<ApiState
 
   const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on('error', () => socket.destroy());
-    // The app's own URL check (middleware/urlLength.ts) never sees upgrade requests.
+    // The app's own URL check (middleware/requestLimits.ts) never sees upgrade requests.
     const maxUrl = api.max_url_length;
     if ((req.url ?? '').length > maxUrl) return refuse(socket, Errors.UrlTooLong(maxUrl));
     const ctx = app.createContext<ApiState>(req, new ServerResponse(req));

@@ -10,8 +10,26 @@ import type { SaltMap, SaltToken, SaltValue } from './types.js';
 import { isMap } from './master.js';
 import { pythonRepr } from './pythonRepr.js';
 
-/** `perms` as salt-api computes them: exact user key, then `*`, then `group%` keys; sorted. */
-export function loginPerms(externalAuth: ExternalAuth, token: SaltToken): SaltValue[] | Record<string, never> {
+type Perms = SaltValue[] | Record<string, never>;
+
+/** Perms per `external_auth` and user: the config never changes, and each login asks again. */
+const permsMemo = new WeakMap<ExternalAuth, Map<string, Perms>>();
+const PERMS_MEMO_MAX = 1000;
+
+/** `perms` as salt-api computes them: exact user key, then `*`, then `group%` keys; sorted. Shared: not to be modified. */
+export function loginPerms(externalAuth: ExternalAuth, token: SaltToken): Perms {
+  let memo = permsMemo.get(externalAuth);
+  if (!memo) permsMemo.set(externalAuth, (memo = new Map()));
+  const key = [token.eauth, token.name, ...(token.groups ?? [])].join('\0');
+  let perms = memo.get(key);
+  if (!perms) {
+    if (memo.size >= PERMS_MEMO_MAX) memo.clear();
+    memo.set(key, (perms = computePerms(externalAuth, token)));
+  }
+  return perms;
+}
+
+function computePerms(externalAuth: ExternalAuth, token: SaltToken): Perms {
   const config = externalAuth[token.eauth];
   if (!isMap(config)) return {};
   const entries: SaltValue[] = [];

@@ -44,21 +44,24 @@ export class NetapiClient {
     this.enabled = new Set(salt.settings.netapi_enable_clients);
   }
 
-  /** Run the chunks in order; the first failure aborts the request. */
-  async run(lowstate: Lowstate): Promise<SaltValue[]> {
+  /**
+   * Run the chunks in order; the first failure aborts the request. `session` is the record the
+   * session check already confirmed, so a chunk carrying that token is not confirmed again.
+   */
+  async run(lowstate: Lowstate, session?: SaltToken): Promise<SaltValue[]> {
     const results: SaltValue[] = [];
-    for (const chunk of lowstate) results.push(...(await this.runChunk(chunk)));
+    for (const chunk of lowstate) results.push(...(await this.runChunk(chunk, session)));
     return results;
   }
 
-  async runChunk(chunk: LowstateChunk): Promise<SaltValue[]> {
+  async runChunk(chunk: LowstateChunk, session?: SaltToken): Promise<SaltValue[]> {
     if (!isMap(chunk)) throw Errors.InvalidField('lowstate', 'a list of mappings');
     const client = chunk.client;
     if (!isClientName(client)) throw Errors.InvalidClient(client === undefined || client === null ? 'None' : String(client));
     if (!this.enabled.has(client)) throw Errors.ClientDisabled(client);
     if (!('token' in chunk) && !('eauth' in chunk)) throw Errors.NoCredentials();
     if (truthy(chunk.raw_shell) && !this.salt.settings.netapi_allow_raw_shell) throw Errors.RawShellRefused();
-    const token = await this.confirm(chunk, client);
+    const token = session !== undefined && chunk.token === session.token ? session : await this.confirm(chunk, client);
     if (publishes(client)) this.checkEveryFunction(chunk, token);
     const { eauth: _eauth, username: _username, password: _password, ...rest } = chunk;
     return CLIENTS[client]({ chunk: { ...rest, token: token.token }, token }, this.salt);

@@ -10,6 +10,8 @@ import type { SaltMap, SaltToken } from './types.js';
 /** Lowercase hex of a digest between md5 and sha512 in size (the master's `hash_type`). */
 const TOKEN_FORMAT = /^[0-9a-f]{32,128}$/;
 const CACHE_MAX = 10_000;
+/** What a full cache is cut down to. */
+const CACHE_KEEP = (CACHE_MAX * 3) / 4;
 /** A minted token is reused for the same credentials until this close to its expiry. */
 const MINT_MARGIN_S = 60;
 
@@ -89,12 +91,19 @@ export class TokenAuthority {
 
   private remember(record: SaltToken): void {
     const now = Date.now();
-    // Entries go in roughly in the order they lapse: sweep lapsed ones from the front, so a
-    // stream of logins does not keep thousands of dead records alive.
-    for (const [token, cached] of this.valid) {
-      if (cached.until > now && this.valid.size < CACHE_MAX) break;
+    if (this.valid.size >= CACHE_MAX) this.makeRoom(now);
+    this.valid.set(record.token, { record, until: Math.min(now + this.ttlMs, record.expire * 1000) });
+  }
+
+  /**
+   * Drop lapsed entries, then the oldest live ones down to three quarters of the cap, so a stream
+   * of logins pays for one sweep per few thousand insertions rather than a scan on each.
+   */
+  private makeRoom(now: number): void {
+    for (const [token, cached] of this.valid) if (cached.until <= now) this.valid.delete(token);
+    for (const token of this.valid.keys()) {
+      if (this.valid.size <= CACHE_KEEP) break;
       this.valid.delete(token);
     }
-    this.valid.set(record.token, { record, until: Math.min(now + this.ttlMs, record.expire * 1000) });
   }
 }
