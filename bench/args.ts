@@ -11,7 +11,9 @@ export const USAGE = `Usage: npm run bench -- [options]
 Runs every scenario against the API and against its baseline at concurrency 1 and 32.
 
 Options:
-  --duration S     seconds measured per run (default 5)
+  --duration S     seconds of one measured run (default 2)
+  --rounds N       measured runs per server and concurrency, alternating between the
+                   API and its baseline (default 3)
   --warmup S       seconds of discarded load at concurrency 32 on each server process
                    before its runs, for the JIT to settle (default 4; 0 = none)
   --only NAME      run only these parts; repeat or separate with commas: a scenario
@@ -26,6 +28,7 @@ Options:
 
 export interface BenchOptions {
   duration: number;
+  rounds: number;
   warmup: number;
   scenarios: Scenario[];
   suites: Suite[];
@@ -41,6 +44,13 @@ function seconds(name: string, text: string | undefined, fallback: number, min: 
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!Number.isFinite(value) || value < min) throw new UsageError(`--${name}: expected a number of ${unit} ≥ ${min}, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function count(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name}: expected a whole number ≥ 1, got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -64,6 +74,7 @@ function readArgs(argv: string[]) {
       allowPositionals: false,
       options: {
         duration: { type: 'string' },
+        rounds: { type: 'string' },
         warmup: { type: 'string' },
         only: { type: 'string', multiple: true },
         soak: { type: 'string' },
@@ -82,7 +93,8 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
   if (values.help) return undefined;
   return {
     // autocannon stops on its one-second sampling tick, so less than a second is not a run.
-    duration: seconds('duration', values.duration, 5, 1),
+    duration: seconds('duration', values.duration, 2, 1),
+    rounds: count('rounds', values.rounds, 3),
     warmup: seconds('warmup', values.warmup, 4, 0),
     ...chosenParts(values.only),
     soakMinutes: values.soak === undefined ? undefined : seconds('soak', values.soak, 0, 0.1, 'minutes'),

@@ -1,4 +1,4 @@
-/** One load run with autocannon against one URL, reduced to the figures the report prints. */
+/** Load runs with autocannon against one URL, and the figures the report prints for a set of them. */
 import autocannon from 'autocannon';
 
 export interface LoadSpec {
@@ -9,6 +9,18 @@ export interface LoadSpec {
   connections: number;
   /** Seconds. */
   duration: number;
+}
+
+/** What one run saw. */
+export interface LoadRun {
+  /** Responses received. */
+  requests: number;
+  /** Seconds the run lasted. */
+  seconds: number;
+  /** Every response's time in ms. */
+  latencies: number[];
+  /** Errors, timeouts and non-2xx answers. */
+  failures: number;
 }
 
 export interface LoadFigures {
@@ -28,7 +40,7 @@ function percentile(sorted: Float64Array, fraction: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
 }
 
-export async function runLoad(spec: LoadSpec): Promise<LoadFigures> {
+export async function runLoad(spec: LoadSpec): Promise<LoadRun> {
   const instance = autocannon({
     url: spec.url,
     method: spec.method,
@@ -42,12 +54,19 @@ export async function runLoad(spec: LoadSpec): Promise<LoadFigures> {
   const latencies: number[] = [];
   instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   const result = await instance;
-  const sorted = Float64Array.from(latencies).sort();
+  return { requests: result.requests.total, seconds: result.duration, latencies, failures: result.errors + result.timeouts + result.non2xx };
+}
+
+/** The figures of several runs taken as one: requests over their total time, percentiles over all responses. */
+export function figuresOf(runs: readonly LoadRun[]): LoadFigures {
+  const requests = runs.reduce((sum, run) => sum + run.requests, 0);
+  const seconds = runs.reduce((sum, run) => sum + run.seconds, 0);
+  const sorted = Float64Array.from(runs.flatMap((run) => run.latencies)).sort();
   return {
-    requests: result.requests.total,
-    requestsPerSecond: result.requests.total / result.duration,
+    requests,
+    requestsPerSecond: requests / seconds,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
-    failures: result.errors + result.timeouts + result.non2xx,
+    failures: runs.reduce((sum, run) => sum + run.failures, 0),
   };
 }

@@ -1,9 +1,16 @@
 /**
- * One scenario from start to figures: the API process, then its baseline process, each checked
- * with one request, then loaded at every concurrency, with its RSS read after each run.
+ * One scenario from start to figures: the API process and its baseline process, each checked
+ * with one request and warmed up, then loaded in alternating runs at every concurrency, with
+ * each side's CPU time summed over its runs and its RSS read after the last.
+ *
+ * Both servers run side by side, and their runs alternate (API first, then baseline first, and
+ * so on) so that whatever else the machine does during a scenario weighs on both the same way:
+ * run one after the other, a few seconds of drift on a shared machine moved the ratios by ±0.2.
+ * The idle one's only work is decoding the bus events of the other's jobs, which both do with the
+ * same EventBus code.
  */
 import { cpuMs, residentMiB, type ProcessGroup } from './children.js';
-import { runLoad, type LoadFigures } from './load.js';
+import { figuresOf, runLoad, type LoadFigures, type LoadRun, type LoadSpec } from './load.js';
 import { login, replyJson, send, type Reply } from './probe.js';
 import type { HttpRequest, Scenario } from './scenarios.js';
 import { sameReply, startApi, startKoaBaseline, startMasterBaseline, type Profiling, type Server } from './servers.js';
@@ -11,8 +18,10 @@ import { sameReply, startApi, startKoaBaseline, startMasterBaseline, type Profil
 export const CONCURRENCIES = [1, 32] as const;
 
 export interface Timing {
-  /** Seconds measured per run. */
+  /** Seconds of one measured run. */
   duration: number;
+  /** Measured runs per server and concurrency, alternating between the two servers. */
+  rounds: number;
   /** Seconds of discarded load on each server before its runs. */
   warmup: number;
 }
@@ -28,7 +37,7 @@ export interface BenchContext {
 export interface Measurement {
   connections: number;
   figures: LoadFigures;
-  /** CPU time the server process spent per request during the measured run. */
+  /** CPU time the server process spent per request during its measured runs. */
   cpuUsPerRequest: number;
   rssMiB: number;
 }
@@ -39,26 +48,17 @@ export interface ScenarioResult {
   baseline: Measurement[];
 }
 
-async function measureServer(server: Server, path: string, request: HttpRequest, timing: Timing): Promise<Measurement[]> {
-  const { pid } = server.child;
-  const load = { url: new URL(path, server.url).href, method: request.method, headers: request.headers, body: request.body };
-  // Figures discarded. V8 keeps optimising for several seconds of load, the API (with far more code
-  // than a baseline) longest: a one-second warm-up was seen to leave it compiling through the runs.
-  if (timing.warmup > 0) await runLoad({ ...load, connections: Math.max(...CONCURRENCIES), duration: timing.warmup });
-  const measurements: Measurement[] = [];
-  for (const connections of CONCURRENCIES) {
-    const cpuBefore = await cpuMs(pid);
-    const figures = await runLoad({ ...load, connections, duration: timing.duration });
-    const cpuUsPerRequest = (((await cpuMs(pid)) - cpuBefore) * 1000) / figures.requests;
-    measurements.push({ connections, figures, cpuUsPerRequest, rssMiB: await residentMiB(pid) });
-  }
-  return measurements;
+/** A server and the load it gets: the scenario's request on that server's path. */
+interface Side {
+  server: Server;
+  load: Omit<LoadSpec, 'connections' | 'duration'>;
 }
 
-/**
- * Only one server runs at a time beside the sandbox: every process subscribed to the master's
- * event bus decodes every event, so an idle one would eat CPU from the one being measured.
- */
+function sideOf(server: Server, path: string, request: HttpRequest): Side {
+  return { server, load: { url: new URL(path, server.url).href, method: request.method, headers: request.headers, body: request.body } };
+}
+
+/** Runs `use` with a started server, stopping it afterwards whatever happens. */
 async function withServer<T>(starting: Promise<Server>, use: (server: Server) => Promise<T>): Promise<T> {
   const server = await starting;
   try {
@@ -73,31 +73,59 @@ function expectAnswer(who: string, scenario: Scenario, reply: Reply): void {
   throw new Error(`${who} answered ${scenario.label} wrongly (${reply.status}): ${reply.body.toString('utf8').slice(0, 500)}`);
 }
 
+/** One concurrency: `rounds` runs per side, in alternating order. */
+async function measureConcurrency(sides: readonly [Side, Side], connections: number, timing: Timing): Promise<[Measurement, Measurement]> {
+  const runs: [LoadRun[], LoadRun[]] = [[], []];
+  const cpu = [0, 0];
+  for (let round = 0; round < timing.rounds; round++) {
+    for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      const { server, load } = sides[i]!;
+      const before = await cpuMs(server.child.pid);
+      runs[i]!.push(await runLoad({ ...load, connections, duration: timing.duration }));
+      cpu[i]! += (await cpuMs(server.child.pid)) - before;
+    }
+  }
+  const measurement = async (i: 0 | 1): Promise<Measurement> => {
+    const figures = figuresOf(runs[i]);
+    return { connections, figures, cpuUsPerRequest: (cpu[i]! * 1000) / figures.requests, rssMiB: await residentMiB(sides[i].server.child.pid) };
+  };
+  return [await measurement(0), await measurement(1)];
+}
+
 export async function benchScenario(context: BenchContext, scenario: Scenario): Promise<ScenarioResult> {
   const { group, configDir, timing, cpuProfDir } = context;
   const profiling = (side: string): Profiling | undefined => (cpuProfDir === undefined ? undefined : { dir: cpuProfDir, name: `${side}-${scenario.id}` });
 
-  const api = await withServer(startApi(group, configDir, profiling('api')), async (server) => {
-    const token = scenario.needsToken ? await login(server.url) : undefined;
+  return withServer(startApi(group, configDir, profiling('api')), async (apiServer) => {
+    const token = scenario.needsToken ? await login(apiServer.url) : undefined;
     const request = scenario.request(token);
-    const reply = await send(server.url, request.path, request);
-    expectAnswer('the API', scenario, reply);
-    return { request, reply, measurements: await measureServer(server, request.path, request, timing) };
-  });
+    const apiReply = await send(apiServer.url, request.path, request);
+    expectAnswer('the API', scenario, apiReply);
 
-  const { baseline } = scenario;
-  const starting =
-    baseline.kind === 'koa'
-      ? startKoaBaseline(group, api.reply, profiling('koa'))
-      : startMasterBaseline(group, configDir, profiling('baseline'));
-  const path = baseline.kind === 'koa' ? api.request.path : `/${baseline.call}`;
-  // The baseline gets the API's exact request (headers and body included), on its own path.
-  const measurements = await withServer(starting, async (server) => {
-    const reply = await send(server.url, path, api.request);
-    expectAnswer('the baseline', scenario, reply);
-    if (baseline.kind === 'koa' && !sameReply(reply, api.reply)) throw new Error('the bare Koa baseline does not answer the bytes and headers the API does');
-    return measureServer(server, path, api.request, timing);
-  });
+    const { baseline } = scenario;
+    const starting =
+      baseline.kind === 'koa'
+        ? startKoaBaseline(group, apiReply, profiling('koa'))
+        : startMasterBaseline(group, configDir, profiling('baseline'));
+    const path = baseline.kind === 'koa' ? request.path : `/${baseline.call}`;
+    return withServer(starting, async (baselineServer) => {
+      // The baseline gets the API's exact request (headers and body included), on its own path.
+      const reply = await send(baselineServer.url, path, request);
+      expectAnswer('the baseline', scenario, reply);
+      if (baseline.kind === 'koa' && !sameReply(reply, apiReply)) throw new Error('the bare Koa baseline does not answer the bytes and headers the API does');
 
-  return { scenario, api: api.measurements, baseline: measurements };
+      const sides = [sideOf(apiServer, request.path, request), sideOf(baselineServer, path, request)] as const;
+      // Figures discarded. V8 keeps optimising for several seconds of load, the API (with far
+      // more code than a baseline) longest: a one-second warm-up was seen to leave it compiling
+      // through the runs.
+      if (timing.warmup > 0) for (const side of sides) await runLoad({ ...side.load, connections: Math.max(...CONCURRENCIES), duration: timing.warmup });
+      const result: ScenarioResult = { scenario, api: [], baseline: [] };
+      for (const connections of CONCURRENCIES) {
+        const [api, base] = await measureConcurrency(sides, connections, timing);
+        result.api.push(api);
+        result.baseline.push(base);
+      }
+      return result;
+    });
+  });
 }

@@ -10,7 +10,8 @@ export function header(machine: string, timing: Timing, minions: number): string
   const warmup = timing.warmup > 0 ? `each server process first gets ${timing.warmup} s of discarded load at c=32` : 'no warm-up';
   return [
     `machine:   ${machine}`,
-    `runs:      ${timing.duration} s measured per run; ${warmup}; load by autocannon in the bench process`,
+    `runs:      ${timing.rounds} × ${timing.duration} s measured per server and concurrency, the API's and the baseline's runs`,
+    `           alternating, both servers up; ${warmup}; load by autocannon in the bench process`,
     `master:    sandbox master in its own process, ${minions} minions`,
     'baselines: GET / → a bare Koa app (own process) answering the same bytes and headers;',
     '           the others → node:http + our RequestChannel/MasterClient/EventBus (own process) sending the same master request',

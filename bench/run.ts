@@ -27,7 +27,6 @@ const SUITE_RUNNERS: Record<Suite, () => Promise<string>> = {
 
 async function bench(options: BenchOptions, group: ProcessGroup, configDir: string): Promise<boolean> {
   if (options.soakMinutes !== undefined) {
-    console.log(header(describeMachine(), { duration: options.soakMinutes * 60, warmup: 0 }, MINIONS));
     console.log(formatSoak(await benchSoak({ minutes: options.soakMinutes })));
     return true;
   }
@@ -38,7 +37,7 @@ async function bench(options: BenchOptions, group: ProcessGroup, configDir: stri
 
 async function benchScenarios(options: BenchOptions, group: ProcessGroup, configDir: string): Promise<boolean> {
   const started = performance.now();
-  const timing = { duration: options.duration, warmup: options.warmup };
+  const timing = { duration: options.duration, rounds: options.rounds, warmup: options.warmup };
   console.log(header(describeMachine(), timing, MINIONS));
   await startSandbox(group, configDir, MINIONS);
   console.log(`\n${TABLE_HEAD}`);

@@ -23,7 +23,7 @@ describe('CORS', () => {
   describe('with a list of origins', () => {
     let h: Harness;
     before(async () => {
-      h = await startHarness({ api: { cors_origin: [A, B] } });
+      h = await startHarness({ api: { cors_origin: [A, B], max_url_length: 1000, max_request_body_size: 1024 } });
     });
     after(async () => {
       await h.close();
@@ -110,6 +110,15 @@ describe('CORS', () => {
       expect(res.headers['access-control-allow-credentials']).to.equal('true');
       const missing = await h.http.get('/nowhere').set('Origin', A).expect(404);
       expect(missing.headers['access-control-allow-origin']).to.equal(A);
+    });
+
+    it('puts them on the URL and body size refusals (414, 413) as well', async () => {
+      const long = await h.http.get(`/?q=${'a'.repeat(1000)}`).set('Origin', A).expect(414);
+      expect(long.headers['access-control-allow-origin']).to.equal(A);
+      expect(long.body.status).to.equal(414);
+      const big = await h.http.post('/login').set('Origin', A).set('Content-Type', 'application/json').send(JSON.stringify({ pad: 'x'.repeat(2000) })).expect(413);
+      expect(big.headers['access-control-allow-origin']).to.equal(A);
+      expect(big.body).to.deep.equal({ status: 413, return: 'Request body is larger than the limit of 1024 bytes' });
     });
 
     it('lets a listed origin log in and use the token', async () => {

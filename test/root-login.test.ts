@@ -171,3 +171,31 @@ describe('GET / and the login cycle', () => {
     expect(res.body).to.deep.equal({ status: 405, return: 'Specified method is invalid for this resource' });
   });
 });
+
+describe('POST /login perms', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({
+      sandbox: {
+        users: { alice: { password: 'a', groups: ['ops'] }, bob: { password: 'b', groups: ['dev'] }, carol: { password: 'c' } },
+        externalAuth: { auto: { alice: ['test.*'], '*': ['grains.get', '@jobs'], 'ops%': ['cmd.run', { 'web*': ['test.ping'] }], 'dev%': ['pkg.*'] } },
+      },
+    });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  const permsOf = async (username: string, password: string) => {
+    const res = await h.http.post('/login').set('Accept', 'application/json').send({ username, password, eauth: 'auto' }).expect(200);
+    return (res.body as { return: { perms: unknown }[] }).return[0]!.perms;
+  };
+
+  it('joins the user entry, `*` and the group% entries, sorted, for each user and group on every login', async () => {
+    for (let round = 0; round < 2; round++) {
+      expect(await permsOf('alice', 'a')).to.deep.equal(['@jobs', 'cmd.run', 'grains.get', 'test.*', { 'web*': ['test.ping'] }]);
+      expect(await permsOf('bob', 'b')).to.deep.equal(['@jobs', 'grains.get', 'pkg.*']);
+      expect(await permsOf('carol', 'c')).to.deep.equal(['@jobs', 'grains.get']);
+    }
+  });
+});

@@ -1,12 +1,14 @@
 /** salt-api's `api_acl` check on /login (http-api.md §8): username and client IP. */
 import type { ApiAcl } from '../config/types.js';
 
-export function apiAclAllows(acl: ApiAcl | undefined, username: string, ip: string): boolean {
+/** `ip` is asked for only when an ACL is configured. */
+export function apiAclAllows(acl: ApiAcl | undefined, username: string, ip: () => string): boolean {
   if (!acl || Object.keys(acl).length === 0) return true;
   const users = acl.users;
   if (!users || Object.keys(users).length === 0) return false;
   const list = users[username] ?? users['*'];
   if (!list) return false;
-  const address = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  const client = ip();
+  const address = client.startsWith('::ffff:') ? client.slice(7) : client;
   return list.includes('*') || list.includes(address);
 }

@@ -24,7 +24,7 @@ export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
 
   router.post('/login', deps.parseBody, async (ctx: ApiContext) => {
     const creds = credentials(ctx.state.body);
-    if (!apiAclAllows(deps.settings.api.api_acl, String(creds.username), clientIp(ctx))) {
+    if (!apiAclAllows(deps.settings.api.api_acl, String(creds.username), () => clientIp(ctx))) {
       throw Errors.LoginFailed();
     }
     const token = await deps.salt.tokens.login(creds);
