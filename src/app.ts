@@ -1,5 +1,5 @@
 /**
- * The Koa onion: client address → CORS (answers OPTIONS) → URL and declared body size limits
+ * The Koa onion: access log (when configured) → client address → CORS (answers OPTIONS) → URL and declared body size limits
  * (414, 413) → errors → static files, favicon, app page (the `app` file, else the built-in
  * console) → authorized_ips (403) → Accept negotiation (406) → routes, where each route adds the
  * session check and then body parsing by Content-Type (406/400) as it needs them. Handlers only
@@ -36,16 +36,19 @@ import { ServerStats } from './stats/serverStats.js';
 import { countRequests } from '../middleware/requestStats.js';
 import { registerEvents } from './routes/events.js';
 import { requestLimits } from '../middleware/requestLimits.js';
+import type { AccessLog } from './accessLog.js';
 
 export interface AppOptions {
   settings: Settings;
+  /** `log_access_file`, when configured. */
+  accessLog?: AccessLog;
   salt: SaltAdapter;
   registry: SerializerRegistry;
   log: Logger;
   tls: boolean;
 }
 
-export function createApp({ settings, salt, registry, log, tls }: AppOptions): Koa<ApiState> {
+export function createApp({ settings, salt, registry, log, tls, accessLog }: AppOptions): Koa<ApiState> {
   const app = new Koa<ApiState>();
   app.silent = true;
   const limit = settings.api.max_request_body_size;
@@ -71,6 +74,7 @@ export function createApp({ settings, salt, registry, log, tls }: AppOptions): K
     registerJobs(router, deps);
   }
 
+  if (accessLog) app.use(accessLog.middleware());
   app.use(countRequests(deps.stats));
   // Who is asking, before anything may want to know; CORS outside the error handler, so error
   // answers carry its headers too, and OPTIONS never gets further.

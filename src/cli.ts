@@ -8,13 +8,14 @@ import cluster from 'node:cluster';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, describeValue } from './config/configError.js';
+import { ConfigError, cannotOpen, describeValue } from './config/configError.js';
 import { MASTER_DEFAULTS } from './config/defaults.js';
 import { loadMasterConfig } from './config/masterConfig.js';
 import { type ConfigMap, isConfigMap } from './config/merge.js';
 import { OptionReader } from './config/options.js';
 import { apiSectionName, settingsFromMaster } from './config/settings.js';
-import { LOG_LEVELS, type Logger, createLogger, parseLogLevel } from './log.js';
+import { LOG_LEVELS, type LogLevel, type Logger, createLogger, parseLogLevel } from './log.js';
+import type { Settings } from './config/types.js';
 import type { Sandbox } from './sandbox/index.js';
 
 const USAGE = `Usage: salt-api-koa [options]
@@ -130,17 +131,29 @@ function installSignalHandlers(log: Logger, shutdown: () => Promise<void>, optio
   });
 }
 
+/** Where the log goes: `--log-file` wins, else `log_error_file` (salt-api's error log), else stderr. */
+function loggerFor(settings: Settings, args: Args, level: LogLevel, current: Logger): Logger {
+  const file = settings.api.log_error_file;
+  if (args['log-file'] !== undefined || !file) return current;
+  try {
+    return createLogger({ level, file });
+  } catch (error) {
+    throw cannotOpen('log_error_file', file, error);
+  }
+}
+
 /** A cluster worker (src/cluster.ts): serve with the settings the primary validated. */
-async function runWorker(log: Logger): Promise<void> {
+async function runWorker(args: Args, level: LogLevel, stderrLog: Logger): Promise<void> {
   const { reportReady, settingsFromPrimary } = await import('./cluster.js');
   const settings = await settingsFromPrimary();
+  const log = loggerFor(settings, args, level, stderrLog).child({ worker: cluster.worker?.id });
   const { startServer } = await import('./server.js');
   const server = await startServer(settings, log);
   reportReady(server.url);
   // The primary stops its workers with SIGTERM; a terminal's Ctrl-C reaches the whole process
   // group, and stopping is the primary's call then too.
   process.on('SIGINT', () => {});
-  installSignalHandlers(log, () => server.close(), { stopOn: ['SIGTERM'] });
+  installSignalHandlers(log, () => server.close(), { stopOn: ['SIGTERM'], onHangup: () => server.reopenLogs() });
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -161,9 +174,9 @@ async function main(argv: string[]): Promise<void> {
   try {
     log = createLogger({ level, file: args['log-file'] });
   } catch (error) {
-    throw new ConfigError(`--log-file: cannot open ${describeValue(args['log-file'])} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw cannotOpen('--log-file', args['log-file'], error);
   }
-  if (cluster.isWorker) return runWorker(log.child({ worker: cluster.worker?.id }));
+  if (cluster.isWorker) return runWorker(args, level, log);
 
   const defaultMasterFile = path.join(MASTER_DEFAULTS.config_dir, 'master');
   const useSandbox = args.sandbox === true || (args['config-dir'] === undefined && !isReadable(defaultMasterFile));
@@ -185,6 +198,7 @@ async function main(argv: string[]): Promise<void> {
     }
     const warnings: string[] = [];
     const settings = settingsFromMaster(withOverrides(raw, overrides), source, (warning) => warnings.push(warning));
+    log = loggerFor(settings, args, level, log);
     // Only once the whole config is known good, so a refused config prints nothing but its error.
     warnings.forEach((warning) => log.warn(warning));
     const running = sandbox;
@@ -206,10 +220,14 @@ async function main(argv: string[]): Promise<void> {
     const { startServer } = await import('./server.js');
     const server = await startServer(settings, log);
     log.info(`salt-api-koa ${packageVersion()} listening on ${server.url}`, { config: settings.source });
-    installSignalHandlers(log, async () => {
-      await server.close();
-      await running?.stop();
-    });
+    installSignalHandlers(
+      log,
+      async () => {
+        await server.close();
+        await running?.stop();
+      },
+      { onHangup: () => server.reopenLogs() },
+    );
   } catch (error) {
     await sandbox?.stop().catch((stopError: unknown) => log.error('stopping the sandbox master failed', { error: stopError }));
     throw error;

@@ -58,8 +58,11 @@ function formatLine(level: LogLevel, message: string, fields: LogFields): string
   return `${new Date().toISOString()} [${level.toUpperCase()}] ${text}${suffix}\n`;
 }
 
-/** Where lines go. Writes are synchronous so nothing is lost when the process exits right after. */
-class Sink {
+/**
+ * Where lines go: a file opened for appending, or stderr. Writes are synchronous so nothing is
+ * lost when the process exits right after. Also the access log's file (src/accessLog.ts).
+ */
+export class Sink {
   private fd: number | undefined;
 
   constructor(private readonly file: string | undefined) {

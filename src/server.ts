@@ -10,6 +10,8 @@ import { createSaltAdapter } from './salt/adapter.js';
 import { createApp } from './app.js';
 import { answerClientError } from './clientError.js';
 import { Drain } from './drain.js';
+import { AccessLog } from './accessLog.js';
+import { cannotOpen } from './config/configError.js';
 import { attachEventStreams } from './routes/events.js';
 import { createDefaultRegistry } from '../serializers/index.js';
 import type { SerializerRegistry } from '../serializers/registry.js';
@@ -17,6 +19,8 @@ import type { SerializerRegistry } from '../serializers/registry.js';
 export interface RunningServer {
   url: string;
   close(): Promise<void>;
+  /** Reopen the access log after logrotate moved it (SIGHUP); nothing to do without one. */
+  reopenLogs(): void;
 }
 
 export interface ServerOptions {
@@ -36,6 +40,15 @@ function tlsOptions(settings: Settings): https.ServerOptions | undefined {
   // A key that does not match the certificate throws here, before any master connection is opened.
   createSecureContext(options);
   return options;
+}
+
+function openAccessLog(file: string): AccessLog | undefined {
+  if (!file) return undefined;
+  try {
+    return new AccessLog(file);
+  } catch (error) {
+    throw cannotOpen('log_access_file', file, error);
+  }
 }
 
 /**
@@ -59,8 +72,9 @@ function httpOptions(settings: Settings): http.ServerOptions {
 
 export async function startServer(settings: Settings, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const tls = tlsOptions(settings);
+  const accessLog = openAccessLog(settings.api.log_access_file);
   const salt = await createSaltAdapter(settings, log);
-  const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls) });
+  const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls), accessLog });
   const appHandler = app.callback();
   const drain = new Drain();
   const handler = drain.track((req, res) => void appHandler(req, res));
@@ -80,6 +94,7 @@ export async function startServer(settings: Settings, log: Logger, options: Serv
   const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
   return {
     url,
+    reopenLogs: () => accessLog?.reopen(),
     async close() {
       drain.stop();
       // Event streams never end on their own: end them (with a last comment) so the server can close.

@@ -6,6 +6,11 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** A file named by `option` (a flag or a config key) that could not be opened: the whole path, and the errno code. */
+export function cannotOpen(option: string, file: string | undefined, error: unknown): ConfigError {
+  return new ConfigError(`${option}: cannot open ${JSON.stringify(file)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+}
+
 /** Short rendering of an offending value for error messages: scalars literally, containers by kind. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') {

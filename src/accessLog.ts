@@ -1,0 +1,59 @@
+/**
+ * `log_access_file`: one line per answered request, in the format CherryPy writes for salt-api
+ * (`host - user [time] "request line" status bytes "referer" "user-agent"`), so log readers and
+ * fail2ban rules written for salt-api keep working. The host is the client as resolved through
+ * `trusted_proxies`, where CherryPy would log the proxy.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Next } from 'koa';
+import { Sink } from './log.js';
+import { clientIp } from '../middleware/clientIp.js';
+import type { ApiContext } from './state.js';
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** CherryPy's `[27/Nov/2026:21:33:45]`: local time, no zone. */
+export function accessTime(date: Date): string {
+  return `[${two(date.getDate())}/${MONTHS[date.getMonth()]}/${date.getFullYear()}:${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}]`;
+}
+
+/** Client-sent text inside a quoted field: quotes, backslashes and control characters escaped, so one request is one line. */
+function field(text: string): string {
+  return text.replace(/[\\"\u0000-\u001f\u007f]/g, (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+function bytesSent(res: ServerResponse): string {
+  const length = res.getHeader('content-length');
+  return length === undefined ? '-' : String(length);
+}
+
+export class AccessLog {
+  private readonly sink: Sink;
+
+  /** Opens (creates) the file now, so an unwritable one stops start-up. */
+  constructor(file: string) {
+    this.sink = new Sink(file);
+  }
+
+  /** Outermost layer: the line is written once the answer is sent (or the client went away). */
+  middleware() {
+    return async (ctx: ApiContext, next: Next): Promise<void> => {
+      const { req, res } = ctx;
+      const host = clientIp(ctx);
+      res.once('close', () => {
+        const request = `${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}`;
+        const referer = req.headers.referer ?? '';
+        const agent = req.headers['user-agent'] ?? '';
+        this.sink.write(`${host} - - ${accessTime(new Date())} "${field(request)}" ${res.statusCode} ${bytesSent(res)} "${field(referer)}" "${field(agent)}"\n`);
+      });
+      await next();
+    };
+  }
+
+  /** After logrotate moved the file (SIGHUP). */
+  reopen(): void {
+    this.sink.reopen();
+  }
+}
