@@ -81,6 +81,7 @@ export async function startServer(settings: Settings, log: Logger, options: Serv
   const serverOptions = httpOptions(settings);
   const server = tls ? https.createServer({ ...tls, ...serverOptions }, handler) : http.createServer(serverOptions, handler);
   server.on('clientError', answerClientError);
+  drain.watch(server, Boolean(tls));
   const eventStreams = attachEventStreams(server, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,5 +1,6 @@
 /** HTTPS with ssl_crt/ssl_key/ssl_chain and the session cookie's Secure attribute. */
 import { expect } from 'chai';
+import https from 'node:https';
 import net from 'node:net';
 import request from 'supertest';
 import { settingsFromMaster } from '../src/config/settings.js';
@@ -109,6 +110,30 @@ describe('TLS', function () {
         await h.close();
       }
     });
+  });
+
+  it('on shutdown, makes an answer under way the last on its TLS connection', async () => {
+    const h = await startHarness({ api: { disable_ssl: false, ssl_crt: certs.selfSignedCrt, ssl_key: certs.selfSignedKey } });
+    const ca = await certs.read(certs.selfSignedCrt);
+    const login = await request(h.url).post('/login').ca(ca).send(CREDENTIALS).expect(200);
+    const token = (login.body as { return: { token: string }[] }).return[0]!.token;
+    // A keep-alive client, as browsers and pepper are: it asks for nothing but the answer.
+    const agent = new https.Agent({ keepAlive: true, ca });
+    const body = JSON.stringify([{ client: 'runner', fun: 'test.sleep', arg: [1] }]);
+    const answered = new Promise<{ status?: number; connection?: string; body: string }>((resolve, reject) => {
+      const req = https.request(new URL('/', h.url), { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'X-Auth-Token': token } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await h.close();
+    agent.destroy();
+    expect(await answered).to.deep.equal({ status: 200, connection: 'close', body: '{"return": [true]}' });
   });
 
   it('refuses to start when the key does not belong to the certificate', async () => {
