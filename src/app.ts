@@ -1,9 +1,9 @@
 /**
- * The Koa onion: access log (when configured) → client address → CORS (answers OPTIONS) → URL and declared body size limits
- * (414, 413) → errors → static files, favicon, app page (the `app` file, else the built-in
- * console) → authorized_ips (403) → Accept negotiation (406) → routes, where each route adds the
- * session check and then body parsing by Content-Type (406/400) as it needs them. Handlers only
- * turn a URL into lowstate and call the Salt adapter.
+ * The Koa onion: access log (when configured) → client address → CORS (answers OPTIONS) → URL
+ * and declared body size limits (414, 413) → errors → static files, favicon, app page (the `app`
+ * file, else the built-in console) → authorized_ips (403) → Accept negotiation (406) → routes,
+ * where each route adds the session check and then body parsing by Content-Type (406/400) as it
+ * needs them. Handlers only turn a URL into lowstate and call the Salt adapter.
  */
 import Koa from 'koa';
 import Router from '@koa/router';
