@@ -7,14 +7,10 @@ import type { ApiContext } from '../src/state.js';
 
 export const SESSION_COOKIE = 'session_id';
 
-/** A header's text, empty when absent (Node already joins a repeated header's values with ", "). */
-function headerText(value: string | string[] | undefined): string {
-  return Array.isArray(value) ? value.join(', ') : (value ?? '');
-}
-
 /** The token the request presents, header first (it wins over the cookie, as in salt-api). */
 export function presentedToken(ctx: ApiContext): string | undefined {
-  const header = headerText(ctx.req.headers['x-auth-token']).trim();
+  // Node joins a repeated header's values into one string, as Koa's ctx.get() returns it.
+  const header = String(ctx.req.headers['x-auth-token'] ?? '').trim();
   if (header) return header;
   return ctx.cookies.get(SESSION_COOKIE) || undefined;
 }
