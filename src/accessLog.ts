@@ -24,7 +24,11 @@ function field(text: string): string {
   return text.replace(/[\\"\u0000-\u001f\u007f]/g, (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 
+/** nginx's status for a client that closed its connection before any answer was sent. */
+const CLIENT_CLOSED = 499;
+
 function bytesSent(res: ServerResponse): string {
+  if (!res.headersSent) return '-';
   const length = res.getHeader('content-length');
   return length === undefined ? '-' : String(length);
 }
@@ -46,7 +50,9 @@ export class AccessLog {
         const request = `${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}`;
         const referer = req.headers.referer ?? '';
         const agent = req.headers['user-agent'] ?? '';
-        this.sink.write(`${host} - - ${accessTime(new Date())} "${field(request)}" ${res.statusCode} ${bytesSent(res)} "${field(referer)}" "${field(agent)}"\n`);
+        // Before headers go out, statusCode is only Koa's placeholder 404.
+        const status = res.headersSent ? res.statusCode : CLIENT_CLOSED;
+        this.sink.write(`${host} - - ${accessTime(new Date())} "${field(request)}" ${status} ${bytesSent(res)} "${field(referer)}" "${field(agent)}"\n`);
       });
       await next();
     };

@@ -64,6 +64,20 @@ describe('log_access_file', () => {
       const stamp = Date.parse(loginLine[2]!.replace(/^\[(\d+)\/(\w+)\/(\d+):(.*)\]$/, '$2 $1 $3 $4'));
       expect(Math.abs(Date.now() - stamp)).to.be.below(60_000);
       expect(accessTime(new Date(2026, 10, 7, 9, 5, 3))).to.equal('[07/Nov/2026:09:05:03]');
+
+      // A client that leaves before the answer: logged as nginx does (499), nothing sent.
+      const leaving = new AbortController();
+      const slow = fetch(new URL('/', h.url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Auth-Token': token },
+        body: JSON.stringify([{ client: 'runner', fun: 'test.sleep', arg: [1] }]),
+        signal: leaving.signal,
+      }).catch(() => 'left');
+      await sleep(200);
+      leaving.abort();
+      expect(await slow).to.equal('left');
+      const [, , , , , left] = await linesOf(file, 6);
+      expect(ACCESS_LINE.exec(left ?? '')?.slice(3, 6)).to.deep.equal(['POST / HTTP/1.1', '499', '-']);
     } finally {
       await h.close();
     }
