@@ -6,9 +6,14 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** The errno code of a failed file operation (`ENOENT`), or the error's text when it has none. */
+export function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error);
+}
+
 /** A file named by `option` (a flag or a config key) that could not be opened: the whole path, and the errno code. */
 export function cannotOpen(option: string, file: string | undefined, error: unknown): ConfigError {
-  return new ConfigError(`${option}: cannot open ${JSON.stringify(file)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  return new ConfigError(`${option}: cannot open ${JSON.stringify(file)} (${errorCode(error)})`);
 }
 
 /** Short rendering of an offending value for error messages: scalars literally, containers by kind. */

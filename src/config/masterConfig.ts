@@ -5,16 +5,12 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, describeValue } from './configError.js';
+import { ConfigError, describeValue, errorCode } from './configError.js';
 import { MASTER_DEFAULTS } from './defaults.js';
 import { glob } from './glob.js';
 import { type ConfigMap, assignOwn, isConfigMap, mergeConfig, setOwn } from './merge.js';
 import { effectiveSockDir } from './sockDir.js';
 import { parseSaltYaml } from './yaml.js';
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? String(error);
-}
 
 /** _read_conf_file: YAML whose document is a mapping; an empty (falsy) document counts as `{}`. */
 async function readConfFile(file: string): Promise<ConfigMap> {

@@ -7,7 +7,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { CLIENT_NAMES, type ClientName, type SaltValue } from '../salt/types.js';
-import { ConfigError } from './configError.js';
+import { ConfigError, errorCode } from './configError.js';
 import { MASTER_DEFAULTS } from './defaults.js';
 import { type ConfigMap, isConfigMap } from './merge.js';
 import { OptionReader, invalid, stringItems } from './options.js';
@@ -149,7 +149,7 @@ function readableFile(api: OptionReader, key: string): string | undefined {
     accessSync(file, constants.R_OK);
     if (!statSync(file).isFile()) problem = 'not a regular file';
   } catch (error) {
-    problem = (error as NodeJS.ErrnoException).code ?? String(error);
+    problem = errorCode(error);
   }
   if (problem !== undefined) throw new ConfigError(`${api.name(key)}: cannot read ${JSON.stringify(file)} (${problem})`);
   return file;

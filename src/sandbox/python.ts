@@ -36,12 +36,9 @@ export function pyTypeName(value: SaltValue): string {
   return Array.isArray(value) ? 'list' : 'dict';
 }
 
-/** Python `repr()`. */
-export const pyRepr = pythonRepr;
-
 /** Python `str()`: strings as they are, everything else as its repr. */
 export function pyStr(value: SaltValue): string {
-  return typeof value === 'string' ? value : pyRepr(value);
+  return typeof value === 'string' ? value : pythonRepr(value);
 }
 
 /** Python `int()` of a decoded value, raising the same errors. */
@@ -54,7 +51,7 @@ export function pyInt(value: SaltValue): number {
   if (typeof value === 'string') {
     const text = value.trim();
     if (/^[+-]?\d+(?:_\d+)*$/.test(text)) return Number.parseInt(text.replace(/_/g, ''), 10);
-    throw new PyError('ValueError', `invalid literal for int() with base 10: ${pyRepr(value)}`);
+    throw new PyError('ValueError', `invalid literal for int() with base 10: ${pythonRepr(value)}`);
   }
   throw new PyError(
     'TypeError',
@@ -67,7 +64,7 @@ export const pyTruthy = truthy;
 
 /** `dict.pop(key)` without a default: the value, or KeyError. */
 export function required(load: SaltMap, key: string): SaltValue {
-  if (!(key in load)) throw new PyError('KeyError', pyRepr(key));
+  if (!(key in load)) throw new PyError('KeyError', pythonRepr(key));
   return load[key];
 }
 

@@ -3,7 +3,8 @@
  * arguments are bound with Python's rules and wrong calls fail with Python's (and Salt's) messages.
  */
 import type { SaltMap, SaltValue } from '../salt/types.js';
-import { PyError, pyRepr, setKey } from './python.js';
+import { PyError, setKey } from './python.js';
+import { pythonRepr } from '../salt/pythonRepr.js';
 
 export interface Signature {
   /** The Python function name used in error messages. */
@@ -131,13 +132,13 @@ export function formatCall(
     return { args, kwargs };
   }
   if (extra.length === 1) {
-    throw new PyError('SaltInvocationError', `${pyRepr(extra[0])} is an invalid keyword argument for '${qualifiedName}'`);
+    throw new PyError('SaltInvocationError', `${pythonRepr(extra[0])} is an invalid keyword argument for '${qualifiedName}'`);
   }
   if (extra.length > 1) {
-    const head = extra.slice(0, -1).map(pyRepr).join(', ');
+    const head = extra.slice(0, -1).map(pythonRepr).join(', ');
     throw new PyError(
       'SaltInvocationError',
-      `${head} and ${pyRepr(extra[extra.length - 1])} are invalid keyword arguments for '${qualifiedName}'`,
+      `${head} and ${pythonRepr(extra[extra.length - 1])} are invalid keyword arguments for '${qualifiedName}'`,
     );
   }
   return { args, kwargs };
