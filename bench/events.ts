@@ -20,6 +20,7 @@ import { packEventFrame } from '../src/salt/codec.js';
 import { eventStamp } from '../src/salt/jid.js';
 import { ProcessGroup, cpuMs, residentMiB } from './children.js';
 import type { BenchMessage, ClientsData, ClientsMessage } from './eventsClients.js';
+import { percentile } from './load.js';
 import { describeMachine } from './machine.js';
 import { login } from './probe.js';
 import { startApi, startSandbox } from './servers.js';
@@ -131,11 +132,6 @@ async function fireBurst(sockDir: string, events: number, pad: string): Promise<
   }
   await new Promise<void>((resolve) => socket.end(resolve));
   return { firstSent, fireMs: performance.timeOrigin + performance.now() - firstSent, frameBytes };
-}
-
-function percentile(sorted: Float64Array, fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] as number;
 }
 
 /** CPU time per poll below which nothing is considered to be happening any more. */

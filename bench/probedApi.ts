@@ -2,11 +2,9 @@
  * The API process of the hardening and soak benches: the real command against a sandbox master's
  * config, with bench/loopProbe.js preloaded so its event-loop delay can be sampled from outside.
  */
-import { fileURLToPath } from 'node:url';
 import type { Child, ProcessGroup } from './children.js';
+import { script, startServer } from './servers.js';
 
-/** A cold start on a loaded two-core machine takes well under a second. */
-const READY_TIMEOUT_MS = 15_000;
 const SAMPLE_TIMEOUT_MS = 5_000;
 
 export interface LoopSample {
@@ -24,13 +22,9 @@ export interface ProbedApi {
   sample(): Promise<LoopSample>;
 }
 
-const script = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url));
-
 export async function startProbedApi(group: ProcessGroup, configDir: string): Promise<ProbedApi> {
   const args = ['--import', script('./loopProbe.js'), script('../src/cli.js'), '-c', configDir, '--port', '0', '--host', '127.0.0.1'];
-  const child = group.spawnNode('API', args);
-  const [, url] = await child.waitFor(/listening on (http:\/\/\S+)/, READY_TIMEOUT_MS);
-  if (url === undefined) throw new Error('the API announced no URL');
+  const { child, url } = await startServer(group, 'API', args);
   let samples = 0;
   return {
     child,

@@ -38,7 +38,8 @@ function firstReturn(reply: unknown): JsonMap | undefined {
   return isMap(first) ? first : undefined;
 }
 
-function post(path: string, body: unknown, token?: string): HttpRequest {
+/** A JSON POST, with the session token when one is given. */
+export function post(path: string, body: unknown, token?: string): HttpRequest {
   const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
   if (token !== undefined) headers['X-Auth-Token'] = token;
   return { method: 'POST', path, headers, body: JSON.stringify(body) };

@@ -26,7 +26,7 @@ export interface Profiling {
 }
 
 /** The compiled script at `relative` to this file (dist/bench/). */
-const script = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url));
+export const script = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url));
 
 async function exists(file: string): Promise<boolean> {
   return access(file).then(
@@ -53,7 +53,8 @@ export async function startSandbox(group: ProcessGroup, configDir: string, minio
   return child;
 }
 
-async function startServer(group: ProcessGroup, name: string, args: string[], profiling: Profiling | undefined): Promise<Server> {
+/** A node process (`args`: its flags and script) that announces its URL the way the API does. */
+export async function startServer(group: ProcessGroup, name: string, args: string[], profiling?: Profiling): Promise<Server> {
   const flags = profiling ? ['--cpu-prof', '--cpu-prof-dir', profiling.dir, '--cpu-prof-name', `${profiling.name}.cpuprofile`] : [];
   const child = group.spawnNode(name, [...flags, ...args]);
   const [, url] = await child.waitFor(LISTENING, READY_TIMEOUT_MS);

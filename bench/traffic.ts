@@ -3,7 +3,8 @@
  * sent with node:http so that every failure (refused, reset, timed out) is seen and counted.
  */
 import http from 'node:http';
-import type { HttpRequest } from './scenarios.js';
+import { percentile } from './load.js';
+import { post, type HttpRequest } from './scenarios.js';
 import { CREDENTIALS, TEST_PING } from './workload.js';
 
 export const KINDS = ['root', 'login', 'local_async', 'local', 'runner', 'wheel', 'minion', 'hook'] as const;
@@ -11,12 +12,6 @@ export type Kind = (typeof KINDS)[number];
 
 /** A request refused or cut, or not answered within this long, is an error. */
 const REQUEST_TIMEOUT_MS = 30_000;
-
-function post(path: string, body: unknown, token?: string): HttpRequest {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
-  if (token !== undefined) headers['X-Auth-Token'] = token;
-  return { method: 'POST', path, headers, body: JSON.stringify(body) };
-}
 
 export function requestOf(kind: Kind, token: string): HttpRequest {
   switch (kind) {
@@ -74,8 +69,7 @@ export interface Latencies {
 /** Nearest-rank percentiles of the samples, in their unit. */
 export function latencies(samples: readonly number[]): Latencies {
   const sorted = Float64Array.from(samples).sort();
-  const at = (fraction: number) => sorted[Math.min(sorted.length, Math.max(1, Math.ceil(fraction * sorted.length))) - 1] ?? Number.NaN;
-  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? Number.NaN };
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: percentile(sorted, 1) };
 }
 
 /** Status codes (or error names) and how often each came, printed as `200 ×812, 202 ×188`. */
