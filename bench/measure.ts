@@ -13,7 +13,7 @@ import { cpuMs, residentMiB, type ProcessGroup } from './children.js';
 import { figuresOf, runLoad, type LoadFigures, type LoadRun, type LoadSpec } from './load.js';
 import { login, replyJson, send, type Reply } from './probe.js';
 import type { HttpRequest, Scenario } from './scenarios.js';
-import { sameReply, startApi, startKoaBaseline, startMasterBaseline, type Profiling, type Server } from './servers.js';
+import { sameReply, startApi, startKoaBaseline, startKoaFloor, startMasterBaseline, type Profiling, type Server } from './servers.js';
 
 export const CONCURRENCIES = [1, 32] as const;
 
@@ -96,11 +96,12 @@ export async function benchScenario(context: BenchContext, scenario: Scenario): 
   const { group, configDir, timing, cpuProfDir } = context;
   const profiling = (side: string): Profiling | undefined => (cpuProfDir === undefined ? undefined : { dir: cpuProfDir, name: `${side}-${scenario.id}` });
 
-  return withServer(startApi(group, configDir, profiling('api')), async (apiServer) => {
+  const front = scenario.front === 'api' ? startApi(group, configDir, profiling('api')) : startKoaFloor(group, configDir, profiling('koa-floor'));
+  return withServer(front, async (apiServer) => {
     const token = scenario.needsToken ? await login(apiServer.url) : undefined;
     const request = scenario.request(token);
     const apiReply = await send(apiServer.url, request.path, request);
-    expectAnswer('the API', scenario, apiReply);
+    expectAnswer(scenario.front === 'api' ? 'the API' : 'the Koa floor', scenario, apiReply);
 
     const { baseline } = scenario;
     const starting =

@@ -74,6 +74,11 @@ export function startKoaBaseline(group: ProcessGroup, reply: Reply, profiling?: 
   return startServer(group, 'bare Koa baseline', [script('./baseline/koa.js'), canned], profiling);
 }
 
+/** The Koa floor of login (bench/baseline/koaLogin.ts), on the sandbox of `configDir`. */
+export function startKoaFloor(group: ProcessGroup, configDir: string, profiling?: Profiling): Promise<Server> {
+  return startServer(group, 'Koa floor of login', [script('./baseline/koaLogin.js'), configDir], profiling);
+}
+
 export function startMasterBaseline(group: ProcessGroup, configDir: string, profiling?: Profiling): Promise<Server> {
   return startServer(group, 'master-client baseline', [script('./baseline/master.js'), configDir], profiling);
 }

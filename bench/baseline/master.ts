@@ -7,21 +7,16 @@
  *   node dist/bench/baseline/master.js <config dir>
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { loadMasterConfig } from '../../src/config/masterConfig.js';
-import { settingsFromMaster } from '../../src/config/settings.js';
-import { createLogger } from '../../src/log.js';
-import { createSaltAdapter } from '../../src/salt/adapter.js';
 import { Signal } from '../../src/salt/clients/signal.js';
 import type { PublishLoad } from '../../src/salt/master.js';
 import type { SaltMap } from '../../src/salt/types.js';
 import { CREDENTIALS, KEY_LIST_ALL, TEST_PING, type MasterCall } from '../workload.js';
+import { saltAdapterFor } from './saltAdapter.js';
 import { serve } from './serve.js';
 
 const configDir = process.argv[2];
 if (configDir === undefined) throw new Error('usage: master.js <config dir>');
-const raw = await loadMasterConfig(configDir);
-const settings = settingsFromMaster(raw, String(raw.conf_file));
-const salt = await createSaltAdapter(settings, createLogger({ level: 'warning' }));
+const { settings, salt } = await saltAdapterFor(configDir);
 // One login up front, as the API scenarios use the token of one login.
 const session = await salt.master.mkToken({ ...CREDENTIALS });
 if (session === undefined) throw new Error('the sandbox refused the bench credentials');
