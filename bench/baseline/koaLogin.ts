@@ -23,7 +23,8 @@ const { settings, salt } = await saltAdapterFor(configDir);
 
 const app = new Koa();
 app.use(async (ctx) => {
-  const credentials = JSON.parse((await getRawBody(ctx.req)).toString('utf8')) as SaltMap;
+  const raw = await getRawBody(ctx.req, { limit: settings.api.max_request_body_size, length: ctx.req.headers['content-length'] });
+  const credentials = JSON.parse(raw.toString('utf8')) as SaltMap;
   const token = await salt.tokens.login(credentials);
   if (!token) {
     ctx.status = 401;
