@@ -28,6 +28,8 @@ describe('errors on POST /', () => {
   const cases: [string, unknown, number, string][] = [
     ['an unknown client', [{ client: 'bogus', fun: 'test.ping' }], 400, "Invalid client specified: 'bogus'"],
     ['no client', [{ tgt: '*', fun: 'test.ping' }], 400, "Invalid client specified: 'None'"],
+    // JSON can give a mapping a `toString` that is no function: the message still quotes it as Salt does.
+    ['a client that is a mapping', [{ client: { toString: '', valueOf: 1 }, fun: 'test.ping' }], 400, "Invalid client specified: '{'toString': '', 'valueOf': 1}'"],
     [
       'a disabled client',
       [{ client: 'wheel_async', fun: 'key.list_all' }],
@@ -52,6 +54,15 @@ describe('errors on POST /', () => {
       expect(publishes()).to.equal(before);
     });
   }
+
+  it('401 naming the user as Salt prints it when /run gets a username that is a mapping', async () => {
+    const res = await h.http
+      .post('/run')
+      .set('Accept', 'application/json')
+      .send([{ client: 'runner', fun: 'test.arg', eauth: 'auto', username: { toString: '' }, password: 'saltdev' }])
+      .expect(401);
+    expect(res.body).to.deep.equal({ status: 401, return: `Authentication failure of type "eauth" occurred for user {'toString': ''}.` });
+  });
 
   it('400 for invalid JSON', async () => {
     const res = await post().set('Content-Type', 'application/json').send('[{"client": ').expect(400);

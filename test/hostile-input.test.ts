@@ -1,7 +1,8 @@
 /**
  * Limits on what a request may be: URL length (414), header size (431), malformed HTTP (400),
  * YAML documents (400), lowstate fields of the wrong type for every client (400 naming the field),
- * and arguments that would expand far beyond their size. Nothing refused ever reaches a minion.
+ * mappings whose `toString`/`valueOf` are no functions in any field (never a 500), and arguments
+ * that would expand far beyond their size. Nothing refused ever reaches a minion.
  */
 import { expect } from 'chai';
 import { CLIENT_NAMES } from '../src/salt/types.js';
@@ -117,6 +118,44 @@ describe('hostile input', () => {
         expect(h.sandbox.executed.length).to.equal(executed);
       });
     }
+
+    // A JSON mapping may carry `toString` and `valueOf` keys that are no functions: anything that
+    // turned such a value into a string or number the JavaScript way would throw (a 500).
+    const TRAP = { toString: '', valueOf: '' };
+    const FIELDS = ['client', 'tgt', 'fun', 'arg', 'kwarg', 'tgt_type', 'ret', 'timeout', 'gather_job_timeout', 'batch', 'batch_wait', 'subset', 'sub', 'full_return', 'token', 'eauth', 'username', 'password', 'raw_shell', 'jid', 'match', 'expr_form', 'ssh_priv', 'roster'];
+
+    it('a mapping with toString and valueOf keys in any field of any client, or as its list item, is answered below 500', async () => {
+      for (const client of CLIENT_NAMES) {
+        for (const field of FIELDS) {
+          for (const value of [TRAP, [TRAP]]) {
+            const chunk = { client, ...base[client], [field]: value };
+            const res = await post([chunk]);
+            // The test host has no salt-ssh: a valid ssh chunk ends in 501 saying so.
+            const ceiling = client === 'ssh' ? 501 : 499;
+            expect(res.status, `${JSON.stringify(chunk)}: ${JSON.stringify(res.body)}`).to.be.within(200, ceiling);
+          }
+        }
+      }
+    });
+
+    it('such a mapping in the body of every other endpoint is answered below 500', async () => {
+      const bodies: [string, unknown][] = [
+        ['/login', { username: TRAP, password: 'saltdev', eauth: 'auto' }],
+        ['/login', { username: 'saltdev', password: TRAP, eauth: 'auto' }],
+        ['/login', { username: 'saltdev', password: 'saltdev', eauth: TRAP }],
+        ['/token', { username: TRAP, password: TRAP, eauth: TRAP }],
+        ['/run', [{ client: 'runner', fun: 'test.arg', username: TRAP, password: 'saltdev', eauth: 'auto' }]],
+        ['/run', [{ client: 'local', tgt: '*', fun: 'test.ping', token: TRAP }]],
+        ['/minions', [{ tgt: TRAP, fun: 'test.ping' }]],
+        ['/minions', { tgt: '*', fun: TRAP }],
+        ['/keys', { mid: TRAP, username: 'saltdev', password: 'saltdev', eauth: 'auto' }],
+        ['/hook/trap', { a: TRAP }],
+      ];
+      for (const [path, body] of bodies) {
+        const res = await h.http.post(path).set('X-Auth-Token', token).set('Accept', 'application/json').send(body as object);
+        expect(res.status, `${path} ${JSON.stringify(body)}: ${JSON.stringify(res.body)}`).to.be.within(200, 499);
+      }
+    });
 
     it('a chunk without a client is 400 "Invalid client specified"', async () => {
       const res = await post([{ tgt: '*', fun: 'test.ping' }]).expect(400);

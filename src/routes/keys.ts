@@ -6,6 +6,7 @@
 import { Errors } from '../errors.js';
 import { assertMinionId } from '../minionId.js';
 import { isMap } from '../salt/master.js';
+import { pythonStr } from '../salt/pythonRepr.js';
 import type { LowstateChunk, SaltMap, SaltValue } from '../salt/types.js';
 import { reply, type ApiContext } from '../state.js';
 import { presentedToken } from '../../middleware/session.js';
@@ -51,7 +52,7 @@ export function registerKeys(router: ApiRouter, deps: RouteDeps): void {
     const chunk: LowstateChunk = { client: 'wheel', fun: 'key.gen_accept', id_: mid };
     for (const field of PASSED_FIELDS) if (field in body) chunk[field] = body[field];
     const data = wheelData(await deps.salt.netapi.runChunk(chunk));
-    if (data.success === false) throw Errors.WheelFailed(String(data.return));
+    if (data.success === false) throw Errors.WheelFailed(pythonStr(data.return));
     const keys = isMap(data.return) ? data.return : {};
     const archive = await keyArchive([
       { name: 'minion.pub', content: keyText(keys.pub) },

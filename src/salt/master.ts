@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import { Errors, type ApiError } from '../errors.js';
+import { pythonStr } from './pythonRepr.js';
 import type { RequestChannel, SendOptions } from './requestChannel.js';
 import type { LatencySamples } from '../stats/latencySamples.js';
 import type { MasterErrorReply, SaltMap, SaltToken, SaltValue } from './types.js';
@@ -52,9 +53,9 @@ function commandError(reply: MasterErrorReply): ApiError {
     case 'EauthAuthenticationError':
     case 'AuthenticationError':
     case 'AuthorizationError':
-      return Errors.MasterAuth(String(message));
+      return Errors.MasterAuth(pythonStr(message));
     case 'SaltInvocationError':
-      return Errors.SaltInvocation(String(message));
+      return Errors.SaltInvocation(pythonStr(message));
     default:
       return Errors.Unexpected();
   }
@@ -91,7 +92,7 @@ export class MasterClient {
     if (isErrorReply(reply)) {
       if (reply.error.name === 'AuthenticationError') throw Errors.Authentication();
       if (reply.error.name === 'AuthorizationError') throw Errors.Authorization();
-      throw Errors.PublishFailed(String(reply.error.message));
+      throw Errors.PublishFailed(pythonStr(reply.error.message));
     }
     const body = isMap(reply) && isMap(reply.load) ? reply.load : undefined;
     if (!body || typeof body.jid !== 'string' || !body.jid) return undefined;

@@ -10,6 +10,7 @@ import { functionPermitted, userAcl } from './acl.js';
 import type { ClientFunction, SaltContext } from './context.js';
 import { truthy } from './fields.js';
 import { isMap } from './master.js';
+import { pythonStr } from './pythonRepr.js';
 import { isWellFormedToken } from './tokens.js';
 import { CLIENT_NAMES, type ClientName, type Lowstate, type LowstateChunk, type SaltToken, type SaltValue } from './types.js';
 import { local, localAsync } from './clients/local.js';
@@ -57,7 +58,7 @@ export class NetapiClient {
   async runChunk(chunk: LowstateChunk, session?: SaltToken): Promise<SaltValue[]> {
     if (!isMap(chunk)) throw Errors.InvalidField('lowstate', 'a list of mappings');
     const client = chunk.client;
-    if (!isClientName(client)) throw Errors.InvalidClient(client === undefined || client === null ? 'None' : String(client));
+    if (!isClientName(client)) throw Errors.InvalidClient(pythonStr(client));
     if (!this.enabled.has(client)) throw Errors.ClientDisabled(client);
     if (!('token' in chunk) && !('eauth' in chunk)) throw Errors.NoCredentials();
     if (truthy(chunk.raw_shell) && !this.salt.settings.netapi_allow_raw_shell) throw Errors.RawShellRefused();
@@ -79,7 +80,7 @@ export class NetapiClient {
     const refused = () =>
       publishes(client)
         ? Errors.Authentication()
-        : Errors.MasterAuth(`Authentication failure of type "eauth" occurred for user ${String(username)}.`);
+        : Errors.MasterAuth(`Authentication failure of type "eauth" occurred for user ${pythonStr(username)}.`);
     if (typeof eauth !== 'string' || typeof username !== 'string' || typeof password !== 'string') throw refused();
     const record = await this.salt.tokens.tokenFor({ eauth, username, password });
     if (!record) throw refused();

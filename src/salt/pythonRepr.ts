@@ -1,4 +1,4 @@
-/** Python's `repr` of decoded data: salt-api sorts non-string perms by it, the sandbox quotes values in its error texts with it. */
+/** Python's `repr` and `str` of decoded data: salt-api sorts non-string perms by repr and puts values into its messages with str. */
 import type { SaltValue } from './types.js';
 
 export function pythonRepr(value: SaltValue): string {
@@ -12,4 +12,14 @@ export function pythonRepr(value: SaltValue): string {
   return `{${Object.entries(value)
     .map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`)
     .join(', ')}}`;
+}
+
+/**
+ * Python's `str`, as Salt's messages format a value: a string as it is, anything else as its repr
+ * (`None` for a missing value). Never JavaScript's String(): a hostile body can hold a mapping
+ * whose `toString` key is no function, on which String() throws.
+ */
+export function pythonStr(value: SaltValue | undefined): string {
+  if (typeof value === 'string') return value;
+  return pythonRepr(value ?? null);
 }
