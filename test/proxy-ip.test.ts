@@ -199,6 +199,14 @@ describe('client address', () => {
       expect((await login(h, PROXY, { 'X-Forwarded-For': '10.0.0.1' })).status).to.equal(200);
       expect((await login(h, PROXY, { 'X-Forwarded-For': '10.0.0.1, 10.0.0.9' })).status).to.equal(401);
     });
+
+    it('refuses usernames that name inherited members of a mapping (constructor, __proto__, toString) with 401, not 500', async () => {
+      for (const username of ['constructor', '__proto__', 'toString']) {
+        const res = await h.http.post('/login').set('Accept', 'application/json').send({ username, password: 'x', eauth: 'auto' });
+        expect(res.status, username).to.equal(401);
+        expect(res.body, username).to.deep.equal({ status: 401, return: 'Could not authenticate using provided credentials' });
+      }
+    });
   });
 
   it('refuses authorized_ips entries that are not addresses', () => {

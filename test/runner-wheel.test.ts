@@ -27,6 +27,22 @@ describe('runner and wheel clients', () => {
     expect(load).to.not.have.property('password');
   });
 
+  it('sends a keyword named __proto__ to the master as a keyword, as a Python dict holds it', async () => {
+    // A JSON body gives `__proto__` as an own key; `keywords[key] = value` would have made it the
+    // object's prototype instead, and the keyword would never have reached the master.
+    await h.http
+      .post('/')
+      .set('X-Auth-Token', token)
+      .set('Content-Type', 'application/json')
+      .send('[{"client": "runner", "fun": "test.arg", "arg": ["one", "__proto__=x"], "kwarg": {"b": 2}}]')
+      .expect(200);
+    const load = h.sandbox.requests.filter((l) => l.cmd === 'runner' && l.fun === 'test.arg').at(-1)!;
+    const keywords = (load.kwarg as { kwarg: Record<string, unknown> }).kwarg;
+    expect(Object.keys(keywords)).to.deep.equal(['__proto__', 'b']);
+    expect(Object.getOwnPropertyDescriptor(keywords, '__proto__')?.value).to.equal('x');
+    expect(Object.getPrototypeOf(keywords)).to.equal(Object.prototype);
+  });
+
   it('gives the whole ret event with full_return', async () => {
     const res = await post([{ client: 'runner', fun: 'test.arg', kwarg: { a: 1 }, full_return: true }]).expect(200);
     const full = res.body.return[0];

@@ -195,6 +195,25 @@ describe('GET /ws', () => {
     });
   });
 
+  it('format_events: a minion id such as __proto__ or constructor (any minion can fire such a tag) is just a minion, and no prototype changes', async () => {
+    const client = track(await connect(h, `/ws/${token}?format_events`));
+    await ready(client);
+    const jid = '20261128000000000042';
+    h.sandbox.fireEvent(`salt/job/${jid}/new`, { jid, minions: ['constructor'], fun: 'test.ping', tgt: '*', tgt_type: 'glob' });
+    await client.next();
+    h.sandbox.fireEvent(`salt/job/${jid}/ret/__proto__`, { return: 'polluted', retcode: 0, success: true, fun: 'test.ping' });
+    await client.next();
+    h.sandbox.fireEvent(`salt/job/${jid}/ret/constructor`, { return: true, retcode: 0, success: true, fun: 'test.ping' });
+    const done = await client.until((message) => message.includes('"state": "complete"'));
+    const plain: Record<string, unknown> = {};
+    expect(plain.return).to.equal(undefined);
+    expect(plain.success).to.equal(undefined);
+    const minions = (JSON.parse(done) as { jobs: Record<string, { minions: Record<string, unknown> }> }).jobs[jid]!.minions;
+    expect(Object.keys(minions)).to.deep.equal(['constructor', '__proto__']);
+    expect(minions.constructor).to.deep.equal({ success: true, return: true, retcode: 0 });
+    expect(Object.getOwnPropertyDescriptor(minions, '__proto__')?.value).to.deep.equal({ success: true, return: 'polluted', retcode: 0 });
+  });
+
   it('format_events: lists minions from grains.items, key and presence events (presence/change does not crash it)', async () => {
     const client = track(await connect(h, `/ws/${token}?format_events`));
     await ready(client);

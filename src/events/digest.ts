@@ -10,6 +10,7 @@
  * arrive as before whenever anyone runs `grains.items`.
  */
 import type { SaltMap, SaltValue } from '../salt/types.js';
+import { setMember } from '../../serializers/set-member.js';
 import { isSaltMap } from '../../serializers/value-kinds.js';
 
 /** Jobs kept per connection; every message carries them all, so the map must not grow forever. */
@@ -58,7 +59,7 @@ export class EventDigest {
   private newJob(tagJid: string, data: SaltMap): DigestMessage {
     const jid = typeof data.jid === 'string' ? data.jid : tagJid;
     const minions: SaltMap = {};
-    for (const mid of strings(data.minions)) minions[mid] = { success: false };
+    for (const mid of strings(data.minions)) setMember(minions, mid, { success: false });
     this.keepJob(jid, {
       jid,
       start_time: data._stamp ?? null,
@@ -76,7 +77,12 @@ export class EventDigest {
     if (!job) this.keepJob(jid, (job = {}));
     if (!isSaltMap(job.minions ?? null)) job.minions = {};
     const minions = job.minions as SaltMap;
-    const minion = isSaltMap(minions[mid] ?? null) ? (minions[mid] as SaltMap) : (minions[mid] = {});
+    // Own keys only: a minion id (or an event tag any minion can fire) may be `__proto__` or
+    // `constructor`, whose inherited values must never be taken for, or written as, a minion.
+    const known = Object.hasOwn(minions, mid) ? minions[mid] : undefined;
+    let minion: SaltMap;
+    if (known !== undefined && isSaltMap(known)) minion = known;
+    else setMember(minions, mid, (minion = {}));
     minion.return = data.return ?? null;
     minion.retcode = data.retcode ?? null;
     minion.success = data.success ?? null;

@@ -6,7 +6,8 @@ export function apiAclAllows(acl: ApiAcl | undefined, username: string, ip: () =
   if (!acl || Object.keys(acl).length === 0) return true;
   const users = acl.users;
   if (!users || Object.keys(users).length === 0) return false;
-  const list = users[username] ?? users['*'];
+  // Own keys only: a username such as `constructor` must not find an inherited value.
+  const list = Object.hasOwn(users, username) ? users[username] : users['*'];
   if (!list) return false;
   const client = ip();
   const address = client.startsWith('::ffff:') ? client.slice(7) : client;

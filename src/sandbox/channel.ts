@@ -9,7 +9,8 @@ import '../salt/codec.js';
 import type { SaltMap, SaltValue } from '../salt/types.js';
 import type { ClearFuncs } from './clearFuncs.js';
 import type { CommandResult } from './context.js';
-import { PyError, isMap, pyStr, setKey } from './python.js';
+import { PyError, isMap, pyStr } from './python.js';
+import { setMember } from '../../serializers/set-member.js';
 import { reportUnexpected } from './unexpected.js';
 
 const GENERIC_FAILURE = 'Some exception handling minion payload';
@@ -44,7 +45,7 @@ function normalize(value: unknown): SaltValue {
       else if (key instanceof Uint8Array) name = asText(key) ?? Buffer.from(key).toString('latin1');
       else if (key === null || typeof key === 'number' || typeof key === 'boolean') name = pyStr(key);
       else throw new NotMsgpack('unsupported map key');
-      setKey(out, name, normalize(item));
+      setMember(out, name, normalize(item));
     }
     return out;
   }

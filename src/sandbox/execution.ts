@@ -11,7 +11,8 @@ import { traverse } from './data.js';
 import { SALT_VERSION } from './grains.js';
 import type { Minion } from './minions.js';
 import { fnmatch } from '../salt/match.js';
-import { PyError, isMap, pyInt, pyStr, pyTruthy, setKey } from './python.js';
+import { PyError, isMap, pyInt, pyStr, pyTruthy } from './python.js';
+import { setMember } from '../../serializers/set-member.js';
 import { bindCall, type BoundCall, type Signature } from './signature.js';
 
 /** Even a fast minion takes a moment; this also keeps returns after the publish reply. */
@@ -95,7 +96,7 @@ const FUNCTIONS: Readonly<Record<string, ModuleFunction>> = {
       const fallback = 'default' in call.kwargs ? call.kwargs.default : '';
       const delimiter = typeof call.kwargs.delimiter === 'string' ? call.kwargs.delimiter : ':';
       const out: SaltMap = {};
-      for (const key of call.varargs) setKey(out, pyStr(key), traverse(minion.grains, pyStr(key), fallback, delimiter));
+      for (const key of call.varargs) setMember(out, pyStr(key), traverse(minion.grains, pyStr(key), fallback, delimiter));
       return out;
     },
   },
@@ -171,7 +172,7 @@ function loadArgs(spec: ModuleFunction, fun: string, arg: readonly SaltValue[], 
   const invalid: string[] = [];
   const accepts = (key: string) => spec.sig.keywords === true || spec.sig.params.includes(key);
   const addKeyword = (key: string, value: SaltValue) => {
-    if (accepts(key)) setKey(kwargs, key, value);
+    if (accepts(key)) setMember(kwargs, key, value);
     else invalid.push(`${key}=${pyStr(value)}`);
   };
   for (const item of arg) {
@@ -238,9 +239,9 @@ async function executeMulti(ctx: MasterContext, minion: Minion, funs: SaltValue[
       i < argLists.length
         ? await execute(ctx, minion, funs[i], argLists[i], pub)
         : failure(`The minion function caused an exception: IndexError: list index out of range`);
-    setKey(result, name, outcome.return);
-    setKey(retcode, name, outcome.retcode);
-    setKey(success, name, outcome.retcode === 0);
+    setMember(result, name, outcome.return);
+    setMember(retcode, name, outcome.retcode);
+    setMember(success, name, outcome.retcode === 0);
   }
   return { return: result, retcode, success };
 }

@@ -68,11 +68,3 @@ export function required(load: SaltMap, key: string): SaltValue {
   return load[key];
 }
 
-/** Assign a key on a plain object, also when the key is `__proto__`. */
-export function setKey(target: SaltMap, key: string, value: SaltValue): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    target[key] = value;
-  }
-}

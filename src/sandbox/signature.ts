@@ -3,7 +3,8 @@
  * arguments are bound with Python's rules and wrong calls fail with Python's (and Salt's) messages.
  */
 import type { SaltMap, SaltValue } from '../salt/types.js';
-import { PyError, setKey } from './python.js';
+import { PyError } from './python.js';
+import { setMember } from '../../serializers/set-member.js';
 import { pythonRepr } from '../salt/pythonRepr.js';
 
 export interface Signature {
@@ -60,7 +61,7 @@ export function bindCall(sig: Signature, args: readonly SaltValue[], kwargs: Sal
       if (key in values) throw new PyError('TypeError', `${sig.name}() got multiple values for argument '${key}'`);
       values[key] = value;
     } else if (sig.keywords) {
-      setKey(extraKwargs, key, value);
+      setMember(extraKwargs, key, value);
     } else {
       throw new PyError('TypeError', `${sig.name}() got an unexpected keyword argument '${key}'`);
     }
@@ -128,7 +129,7 @@ export function formatCall(
   }
   const extra = Object.keys(rest).filter((k) => !ignored.has(k));
   if (sig.keywords) {
-    for (const key of extra) setKey(kwargs, key, rest[key]);
+    for (const key of extra) setMember(kwargs, key, rest[key]);
     return { args, kwargs };
   }
   if (extra.length === 1) {
@@ -160,6 +161,6 @@ export function splitBound(sig: Signature, call: BoundCall): { args: SaltValue[]
     if (hasDefault(sig, param)) kwargs[param] = call.values[param];
     else args.push(call.values[param]);
   }
-  for (const [key, value] of Object.entries(call.kwargs)) setKey(kwargs, key, value);
+  for (const [key, value] of Object.entries(call.kwargs)) setMember(kwargs, key, value);
   return { args: [...args, ...call.varargs], kwargs };
 }

@@ -1,6 +1,7 @@
 /** The `local` (synchronous) and `local_async` clients (netapi-clients.md §3, §4.1). */
 import type { ClientFunction } from '../context.js';
 import { secondsField, truthy } from '../fields.js';
+import { setMember } from '../../../serializers/set-member.js';
 import type { SaltMap, SaltValue } from '../types.js';
 import { buildPublish } from './publish.js';
 import { runJob, type JobOutcome } from './gather.js';
@@ -29,12 +30,12 @@ function noReturnText(jid: string): string {
 /** The per-minion dict of netapi-clients.md §3.3. */
 export function shapeReturns(outcome: JobOutcome, fullReturn: boolean): SaltMap {
   const result: SaltMap = {};
-  for (const [id, data] of outcome.returns) result[id] = fullReturn ? fullReturnOf(data) : (data.return as SaltValue);
-  for (const id of outcome.expected) if (!(id in result) && !outcome.missing.has(id)) result[id] = false;
+  for (const [id, data] of outcome.returns) setMember(result, id, fullReturn ? fullReturnOf(data) : (data.return as SaltValue));
+  for (const id of outcome.expected) if (!Object.hasOwn(result, id) && !outcome.missing.has(id)) setMember(result, id, false);
   for (const id of outcome.missing) {
-    if (id in result) continue;
+    if (Object.hasOwn(result, id)) continue;
     const text = noReturnText(outcome.jid);
-    result[id] = fullReturn ? { out: 'no_return', ret: text, retcode: 1 } : text;
+    setMember(result, id, fullReturn ? { out: 'no_return', ret: text, retcode: 1 } : text);
   }
   return result;
 }

@@ -6,6 +6,7 @@
 import type { ClientCall, SaltContext } from '../context.js';
 import { argField, funField, kwargField, secondsField, stringField, tgtField } from '../fields.js';
 import type { PublishLoad } from '../master.js';
+import { setMember } from '../../../serializers/set-member.js';
 import type { SaltMap } from '../types.js';
 
 /** Keys LocalClient takes as named parameters; everything else goes into `kwargs`. */
@@ -28,7 +29,7 @@ export function buildPublish(call: ClientCall, salt: SaltContext, client: string
   if (Object.keys(kwarg).length > 0) arg.push({ ...kwarg, __kwarg__: true });
   const kwargs: SaltMap = {};
   for (const [key, value] of Object.entries(chunk)) {
-    if (!NAMED.has(key) && !CREDENTIALS.has(key)) kwargs[key] = value;
+    if (!NAMED.has(key) && !CREDENTIALS.has(key)) setMember(kwargs, key, value);
   }
   kwargs.token = token.token;
   const load: PublishLoad = {

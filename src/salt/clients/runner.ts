@@ -3,6 +3,7 @@ import { Errors } from '../../errors.js';
 import type { ClientCall, ClientFunction, SaltContext } from '../context.js';
 import { argField, kwargField, secondsField, singleFunField, truthy } from '../fields.js';
 import { isMap } from '../master.js';
+import { setMember } from '../../../serializers/set-member.js';
 import type { EventFrame, SaltMap, SaltValue } from '../types.js';
 import { yamlify } from '../yamlify.js';
 import { Signal } from './signal.js';
@@ -23,15 +24,15 @@ export function runnerLoad(chunk: SaltMap, token: string, ignore: readonly strin
   for (const item of argField(chunk)) {
     if (typeof item === 'string') {
       const m = KEYWORD_ARG.exec(item);
-      if (m) keywords[m[1] as string] = yamlify(m[2] as string);
+      if (m) setMember(keywords, m[1] as string, yamlify(m[2] as string));
       else positional.push(yamlify(item));
     } else if (isMap(item) && item.__kwarg__ === true) {
-      for (const [k, v] of Object.entries(item)) if (k !== '__kwarg__') keywords[k] = v;
+      for (const [k, v] of Object.entries(item)) if (k !== '__kwarg__') setMember(keywords, k, v);
     } else positional.push(item);
   }
-  Object.assign(keywords, kwargField(chunk));
+  for (const [key, value] of Object.entries(kwargField(chunk))) setMember(keywords, key, value);
   for (const [key, value] of Object.entries(chunk)) {
-    if (!NOT_KEYWORDS.has(key) && !ignore.includes(key)) keywords[key] = value;
+    if (!NOT_KEYWORDS.has(key) && !ignore.includes(key)) setMember(keywords, key, value);
   }
   return { fun: chunk.fun as string, kwarg: { arg: positional, kwarg: keywords }, token };
 }

@@ -6,6 +6,7 @@
  */
 import { Errors } from '../../errors.js';
 import { argField, kwargField } from '../fields.js';
+import { setMember } from '../../../serializers/set-member.js';
 import { isMap } from '../master.js';
 import type { LowstateChunk, SaltMap, SaltValue } from '../types.js';
 import { present } from './values.js';
@@ -66,12 +67,12 @@ export function sshCall(chunk: LowstateChunk, rawShell: boolean): SshCall {
   for (const item of argField(chunk)) {
     // A raw shell command is the arguments joined in order: nothing there is a keyword.
     const keyword = !rawShell && typeof item === 'string' ? KEYWORD_ARG.exec(item) : null;
-    if (keyword) kwargs[keyword[1]] = keyword[2];
+    if (keyword) setMember(kwargs, keyword[1] as string, keyword[2] as string);
     else if (!rawShell && isMap(item) && item.__kwarg__ === true) {
-      for (const [key, value] of Object.entries(item)) if (key !== '__kwarg__') kwargs[key] = value;
+      for (const [key, value] of Object.entries(item)) if (key !== '__kwarg__') setMember(kwargs, key, value);
     } else args.push(item);
   }
-  Object.assign(kwargs, kwargField(chunk));
+  for (const [key, value] of Object.entries(kwargField(chunk))) setMember(kwargs, key, value);
   for (const arg of args) argvText('arg', arg, true);
   for (const [key, value] of Object.entries(kwargs)) {
     if (!KEYWORD_NAME.test(key)) throw Errors.InvalidField('kwarg', 'keyword names of letters, digits and _ . - (not starting with a digit)');
