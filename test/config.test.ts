@@ -330,6 +330,14 @@ describe('settingsFromMaster', () => {
     expect(plain({ cors_origin: '*' }).api.cors_origin).to.equal('*');
   });
 
+  it('keeps a user or backend named __proto__ in external_auth and api_acl as an entry, not a prototype', () => {
+    const own = (map: object, key: string): unknown => Object.getOwnPropertyDescriptor(map, key)?.value;
+    const settings = plain(JSON.parse('{"api_acl": {"users": {"__proto__": ["10.0.0.1"]}}}'), JSON.parse('{"external_auth": {"__proto__": {"__proto__": ["test.*"]}}}'));
+    expect(Object.keys(settings.master.external_auth)).to.deep.equal(['__proto__']);
+    expect(own(own(settings.master.external_auth, '__proto__') as object, '__proto__')).to.deep.equal(['test.*']);
+    expect(own(settings.api.api_acl!.users!, '__proto__')).to.deep.equal(['10.0.0.1']);
+  });
+
   it('reports unknown options of the section without failing', () => {
     const warnings: string[] = [];
     settingsFromMaster({ rest_cherrypy: { disable_ssl: true, prot: 80 }, some_master_option: 1 }, 't', (w) => warnings.push(w));

@@ -11,6 +11,7 @@ import { ConfigError, errorCode } from './configError.js';
 import { MASTER_DEFAULTS } from './defaults.js';
 import { type ConfigMap, isConfigMap } from './merge.js';
 import { OptionReader, invalid, stringItems } from './options.js';
+import { setMember } from '../../serializers/set-member.js';
 import type { ApiAcl, ApiOptions, ExternalAuth, MasterSettings, Settings } from './types.js';
 
 export type ApiSectionName = 'rest_koa' | 'rest_cherrypy';
@@ -51,9 +52,9 @@ function externalAuth(master: OptionReader): ExternalAuth {
     const acl: Record<string, SaltValue[]> = {};
     for (const [user, entries] of Object.entries(mapping(users, name, 'a mapping of users/groups to permission lists'))) {
       if (!Array.isArray(entries) || !entries.every(isSaltValue)) invalid(`${name}.${user}`, 'a list of permissions', entries);
-      acl[user] = entries;
+      setMember(acl, user, entries);
     }
-    result[backend] = acl;
+    setMember(result, backend, acl);
   }
   return result;
 }
@@ -173,7 +174,7 @@ function apiAcl(api: OptionReader): ApiAcl | undefined {
   const name = api.name('api_acl.users');
   const users: Record<string, string[]> = {};
   for (const [user, ips] of Object.entries(mapping(acl.users, name, 'a mapping of users to IP lists'))) {
-    users[user] = stringItems(ips, `${name}.${user}`);
+    setMember(users, user, stringItems(ips, `${name}.${user}`));
   }
   return { users };
 }
