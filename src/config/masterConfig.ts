@@ -8,7 +8,8 @@ import path from 'node:path';
 import { ConfigError, describeValue, errorCode } from './configError.js';
 import { MASTER_DEFAULTS } from './defaults.js';
 import { glob } from './glob.js';
-import { type ConfigMap, assignOwn, isConfigMap, mergeConfig, setOwn } from './merge.js';
+import { type ConfigMap, assignOwn, isConfigMap, mergeConfig } from './merge.js';
+import { setMember } from '../../serializers/set-member.js';
 import { effectiveSockDir } from './sockDir.js';
 import { parseSaltYaml } from './yaml.js';
 
@@ -83,7 +84,7 @@ export async function loadMasterConfig(location: string): Promise<ConfigMap> {
   const fromInclude = await includeConfig(overrides.include, file, 'include', []);
   assignOwn(overrides, fromDefaultInclude);
   assignOwn(overrides, fromInclude);
-  setOwn(overrides, 'conf_file', file);
-  setOwn(overrides, 'sock_dir', effectiveSockDir(overrides));
+  setMember(overrides, 'conf_file', file);
+  setMember(overrides, 'sock_dir', effectiveSockDir(overrides));
   return overrides;
 }

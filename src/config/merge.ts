@@ -3,6 +3,8 @@
  * combines the files matched by one `include`/`default_include` entry list.
  */
 
+import { setMember } from '../../serializers/set-member.js';
+
 export type ConfigMap = Record<string, unknown>;
 
 export function isConfigMap(value: unknown): value is ConfigMap {
@@ -22,14 +24,9 @@ function pyEquals(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-/** Own-property write: a YAML key named `__proto__` must stay data, not re-parent the object. */
-export function setOwn(target: ConfigMap, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 /** dict.update(): `source`'s top-level keys replace `target`'s. */
 export function assignOwn(target: ConfigMap, source: ConfigMap): void {
-  for (const [key, value] of Object.entries(source)) setOwn(target, key, value);
+  for (const [key, value] of Object.entries(source)) setMember(target, key, value);
 }
 
 /**
@@ -40,10 +37,10 @@ export function mergeConfig(dest: ConfigMap, upd: ConfigMap): ConfigMap {
   const merged: ConfigMap = { ...dest };
   for (const [key, value] of Object.entries(upd)) {
     const current = merged[key];
-    if (isConfigMap(current) && isConfigMap(value)) setOwn(merged, key, mergeConfig(current, value));
+    if (isConfigMap(current) && isConfigMap(value)) setMember(merged, key, mergeConfig(current, value));
     else if (Array.isArray(current) && Array.isArray(value)) {
-      setOwn(merged, key, current.concat(value.filter((item) => !current.some((existing) => pyEquals(existing, item)))));
-    } else setOwn(merged, key, value);
+      setMember(merged, key, current.concat(value.filter((item) => !current.some((existing) => pyEquals(existing, item)))));
+    } else setMember(merged, key, value);
   }
   return merged;
 }
