@@ -8,7 +8,8 @@ import type { ExternalAuth } from '../config/types.js';
 import type { SaltMap, SaltToken, SaltValue } from '../salt/types.js';
 import { epochSeconds } from '../salt/jid.js';
 import { exprMatch } from '../salt/match.js';
-import { PyError, isMap, pyStr, pyTypeName } from './python.js';
+import { PyError, isMap, pyTypeName } from './python.js';
+import { pythonStr } from '../salt/pythonRepr.js';
 import type { Timers } from './timers.js';
 
 export interface SandboxUser {
@@ -188,7 +189,7 @@ export class Auth {
           authList: [],
           error: {
             name: 'EauthAuthenticationError',
-            message: `Authentication failure of type "eauth" occurred for user ${pyStr(username)}.`,
+            message: `Authentication failure of type "eauth" occurred for user ${pythonStr(username)}.`,
           },
         };
       }

@@ -9,7 +9,8 @@ import '../salt/codec.js';
 import type { SaltMap, SaltValue } from '../salt/types.js';
 import type { ClearFuncs } from './clearFuncs.js';
 import type { CommandResult } from './context.js';
-import { PyError, isMap, pyStr } from './python.js';
+import { PyError, isMap } from './python.js';
+import { pythonStr } from '../salt/pythonRepr.js';
 import { setMember } from '../../serializers/set-member.js';
 import { reportUnexpected } from './unexpected.js';
 
@@ -43,7 +44,7 @@ function normalize(value: unknown): SaltValue {
       let name: string;
       if (typeof key === 'string') name = key;
       else if (key instanceof Uint8Array) name = asText(key) ?? Buffer.from(key).toString('latin1');
-      else if (key === null || typeof key === 'number' || typeof key === 'boolean') name = pyStr(key);
+      else if (key === null || typeof key === 'number' || typeof key === 'boolean') name = pythonStr(key);
       else throw new NotMsgpack('unsupported map key');
       setMember(out, name, normalize(item));
     }
@@ -81,7 +82,7 @@ export class RequestChannel {
     const load = payload.load;
     if (!isMap(load)) return { reply: 'payload and load must be a dict' };
     if ('id' in load) {
-      if (typeof load.id !== 'string') return { reply: `bad load: id ${pyStr(load.id)} is not a string` };
+      if (typeof load.id !== 'string') return { reply: `bad load: id ${pythonStr(load.id)} is not a string` };
       if (load.id.includes('\0')) return { reply: 'bad load: id contains a null byte' };
     }
     this.record(structuredClone(load));
@@ -91,7 +92,7 @@ export class RequestChannel {
     try {
       return await this.clearFuncs.dispatch(load);
     } catch (error) {
-      if (!(error instanceof PyError)) reportUnexpected(`command ${pyStr(load.cmd ?? null)}`, error);
+      if (!(error instanceof PyError)) reportUnexpected(`command ${pythonStr(load.cmd ?? null)}`, error);
       return { reply: GENERIC_FAILURE };
     }
   }

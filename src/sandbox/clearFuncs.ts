@@ -8,7 +8,8 @@ import { specAllowed } from './acl.js';
 import { authTypeOf, tokenRecord, type AuthType } from './auth.js';
 import type { CommandResult, MasterContext } from './context.js';
 import { publish } from './publish.js';
-import { PyError, isMap, pyStr, pyTypeName, required } from './python.js';
+import { PyError, isMap, pyTypeName, required } from './python.js';
+import { pythonStr } from '../salt/pythonRepr.js';
 import { startRunner } from './runners.js';
 import type { Wheel } from './wheel.js';
 
@@ -67,7 +68,7 @@ export class ClearFuncs {
     const fun = required(load, 'fun');
     const denied = {
       reply: {
-        error: { name: ERROR_NAMES[type], message: `Authentication failure of type "${type}" occurred for user ${pyStr(auth.username)}.` },
+        error: { name: ERROR_NAMES[type], message: `Authentication failure of type "${type}" occurred for user ${pythonStr(auth.username)}.` },
       },
     };
     // An empty ACL is refused before the function name is even looked at, as in `spec_check`.

@@ -4,7 +4,8 @@
  */
 import type { SaltMap, SaltValue } from '../salt/types.js';
 import { fnmatch, reMatch } from '../salt/match.js';
-import { isMap, pyStr } from './python.js';
+import { isMap } from './python.js';
+import { pythonStr } from '../salt/pythonRepr.js';
 
 /** Look up `key` (split on `delimiter`) through dicts and lists, or return `fallback`. */
 export function traverse(data: SaltValue, key: string, fallback: SaltValue, delimiter = ':'): SaltValue {
@@ -38,7 +39,7 @@ export interface MatchMode {
 
 /** Salt compares the lower-cased `str()` of both sides. */
 function matchValue(target: SaltValue, pattern: string, mode: MatchMode): boolean {
-  const value = pyStr(target).toLowerCase();
+  const value = pythonStr(target).toLowerCase();
   const pat = pattern.toLowerCase();
   if (mode.regex) return reMatch(pat, value);
   return mode.exact ? value === pat : fnmatch(value, pat);

@@ -11,7 +11,8 @@ import { traverse } from './data.js';
 import { SALT_VERSION } from './grains.js';
 import type { Minion } from './minions.js';
 import { fnmatch } from '../salt/match.js';
-import { PyError, isMap, pyInt, pyStr, pyTruthy } from './python.js';
+import { PyError, isMap, pyInt, pyTruthy } from './python.js';
+import { pythonStr } from '../salt/pythonRepr.js';
 import { setMember } from '../../serializers/set-member.js';
 import { bindCall, type BoundCall, type Signature } from './signature.js';
 
@@ -96,7 +97,7 @@ const FUNCTIONS: Readonly<Record<string, ModuleFunction>> = {
       const fallback = 'default' in call.kwargs ? call.kwargs.default : '';
       const delimiter = typeof call.kwargs.delimiter === 'string' ? call.kwargs.delimiter : ':';
       const out: SaltMap = {};
-      for (const key of call.varargs) setMember(out, pyStr(key), traverse(minion.grains, pyStr(key), fallback, delimiter));
+      for (const key of call.varargs) setMember(out, pythonStr(key), traverse(minion.grains, pythonStr(key), fallback, delimiter));
       return out;
     },
   },
@@ -105,7 +106,7 @@ const FUNCTIONS: Readonly<Record<string, ModuleFunction>> = {
     doc: 'Attempt to retrieve the named value from grains, if the named value is not available return the passed default.',
     run: (call, minion) => {
       const delimiter = typeof call.values.delimiter === 'string' ? call.values.delimiter : ':';
-      return traverse(minion.grains, pyStr(call.values.key), call.values.default, delimiter);
+      return traverse(minion.grains, pythonStr(call.values.key), call.values.default, delimiter);
     },
   },
   'sys.list_functions': {
@@ -137,7 +138,7 @@ const FUNCTIONS: Readonly<Record<string, ModuleFunction>> = {
     },
     doc: 'Execute the passed command and return the output as a string (simulated: nothing is executed).',
     out: 'txt',
-    run: (call) => `simulated: ${pyStr(call.values.cmd)}`,
+    run: (call) => `simulated: ${pythonStr(call.values.cmd)}`,
   },
 };
 
@@ -146,7 +147,7 @@ function listFunctions(patterns: readonly SaltValue[]): string[] {
   if (patterns.length === 0) return names;
   const found = new Set<string>();
   for (const pattern of patterns) {
-    const module = pyStr(pattern);
+    const module = pythonStr(pattern);
     for (const name of names) {
       const hit = module.includes('*') || module.includes('.') ? fnmatch(name, module) : name.startsWith(`${module}.`);
       if (hit) found.add(name);
@@ -173,7 +174,7 @@ function loadArgs(spec: ModuleFunction, fun: string, arg: readonly SaltValue[], 
   const accepts = (key: string) => spec.sig.keywords === true || spec.sig.params.includes(key);
   const addKeyword = (key: string, value: SaltValue) => {
     if (accepts(key)) setMember(kwargs, key, value);
-    else invalid.push(`${key}=${pyStr(value)}`);
+    else invalid.push(`${key}=${pythonStr(value)}`);
   };
   for (const item of arg) {
     if (isMap(item) && '__kwarg__' in item) {
@@ -209,9 +210,9 @@ function retcodeOf(value: SaltValue): number {
 }
 
 async function execute(ctx: MasterContext, minion: Minion, fun: SaltValue, arg: SaltValue, pub: SaltMap): Promise<Outcome> {
-  const name = pyStr(fun);
+  const name = pythonStr(fun);
   const args = Array.isArray(arg) ? arg : [];
-  if (ctx.recorder.enabled) ctx.recorder.executed.push({ jid: pyStr(pub.jid), minion: minion.id, fun: name, arg: args });
+  if (ctx.recorder.enabled) ctx.recorder.executed.push({ jid: pythonStr(pub.jid), minion: minion.id, fun: name, arg: args });
   const spec = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
   if (spec === undefined) return failure(`'${name}' is not available.`);
   const call = loadArgs(spec, name, args, pub);
@@ -234,7 +235,7 @@ async function executeMulti(ctx: MasterContext, minion: Minion, funs: SaltValue[
   const retcode: SaltMap = {};
   const success: SaltMap = {};
   for (let i = 0; i < funs.length; i++) {
-    const name = pyStr(funs[i]);
+    const name = pythonStr(funs[i]);
     const outcome =
       i < argLists.length
         ? await execute(ctx, minion, funs[i], argLists[i], pub)
@@ -267,8 +268,8 @@ async function buildReturn(ctx: MasterContext, minion: Minion, pub: SaltMap): Pr
 
 /** The master's `_return` handling: cache the result, then announce it on the bus. */
 function deliver(ctx: MasterContext, ret: SaltMap): void {
-  const jid = pyStr(ret.jid);
-  const id = pyStr(ret.id);
+  const jid = pythonStr(ret.jid);
+  const id = pythonStr(ret.id);
   const cached: SaltMap = { return: ret.return, retcode: ret.retcode, success: ret.success };
   if (typeof ret.out === 'string') cached.out = ret.out;
   ctx.jobs.saveReturn(jid, id, cached);
@@ -277,7 +278,7 @@ function deliver(ctx: MasterContext, ret: SaltMap): void {
 
 /** Run one published job on one minion, from receipt to return. */
 export async function runJob(ctx: MasterContext, minion: Minion, pub: SaltMap): Promise<void> {
-  const jid = pyStr(pub.jid);
+  const jid = pythonStr(pub.jid);
   const fun = typeof pub.fun === 'string' && Object.hasOwn(FUNCTIONS, pub.fun) ? FUNCTIONS[pub.fun] : undefined;
   const immediate = fun?.immediate === true;
   if (!immediate) minion.running.set(jid, { pid: randomInt(1000, 65536), ...pub });

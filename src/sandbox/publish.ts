@@ -9,7 +9,8 @@ import { authTypeOf } from './auth.js';
 import type { CommandResult, MasterContext } from './context.js';
 import { runJob } from './execution.js';
 import { newJid } from '../salt/jid.js';
-import { PyError, isMap, pyStr, pyTruthy, pyTypeName, required } from './python.js';
+import { PyError, isMap, pyTruthy, pyTypeName, required } from './python.js';
+import { pythonStr } from '../salt/pythonRepr.js';
 import { checkMinions } from './targeting.js';
 
 const AUTHENTICATION_ERROR: SaltMap = { error: { name: 'AuthenticationError', message: 'Authentication error occurred.' } };
@@ -20,7 +21,7 @@ const FORWARDED_KWARGS = ['ret_config', 'metadata', 'module_executors', 'executo
 
 /** A refused publish with a caller-chosen jid is also announced, with the load, on the job's tag. */
 function refuse(ctx: MasterContext, load: SaltMap, error: SaltMap): CommandResult {
-  if (pyTruthy(load.jid)) ctx.bus.fire(`salt/job/${pyStr(load.jid)}/error`, { ...load, ...error });
+  if (pyTruthy(load.jid)) ctx.bus.fire(`salt/job/${pythonStr(load.jid)}/error`, { ...load, ...error });
   return { reply: error };
 }
 
@@ -57,13 +58,13 @@ export async function publish(ctx: MasterContext, load: SaltMap): Promise<Comman
 
   if (minions.length === 0) {
     return {
-      reply: { enc: 'clear', load: { jid: null, minions: [], error: `Master could not resolve minions for target ${pyStr(tgt)}` } },
+      reply: { enc: 'clear', load: { jid: null, minions: [], error: `Master could not resolve minions for target ${pythonStr(tgt)}` } },
     };
   }
   required(load, 'tgt_type');
   required(load, 'ret');
 
-  const jid = pyTruthy(load.jid) ? pyStr(load.jid) : newJid();
+  const jid = pyTruthy(load.jid) ? pythonStr(load.jid) : newJid();
   load.jid = jid;
   ctx.bus.fire(jid, { minions });
   ctx.bus.fire(`salt/job/${jid}/new`, {

@@ -36,11 +36,6 @@ export function pyTypeName(value: SaltValue): string {
   return Array.isArray(value) ? 'list' : 'dict';
 }
 
-/** Python `str()`: strings as they are, everything else as its repr. */
-export function pyStr(value: SaltValue): string {
-  return typeof value === 'string' ? value : pythonRepr(value);
-}
-
 /** Python `int()` of a decoded value, raising the same errors. */
 export function pyInt(value: SaltValue): number {
   if (typeof value === 'boolean') return value ? 1 : 0;

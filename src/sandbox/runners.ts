@@ -10,7 +10,8 @@ import type { MasterContext } from './context.js';
 import { SALT_VERSION } from './grains.js';
 import { newJid } from '../salt/jid.js';
 import { fnmatch } from '../salt/match.js';
-import { isMap, pyInt, pyStr } from './python.js';
+import { isMap, pyInt } from './python.js';
+import { pythonStr } from '../salt/pythonRepr.js';
 import { checkMinions } from './targeting.js';
 
 /** What the master's runner request replies before the job runs. */
@@ -31,14 +32,14 @@ function minionStates(env: ClientEnv, call: { values: Readonly<Record<string, Sa
 
 /** `salt.utils.args.split_input`: a list, or a comma-separated string. */
 function splitInput(value: SaltValue): string[] {
-  if (Array.isArray(value)) return value.map(pyStr);
-  return pyStr(value)
+  if (Array.isArray(value)) return value.map(pythonStr);
+  return pythonStr(value)
     .split(',')
     .map((item) => item.trim());
 }
 
 function matchesAny(value: SaltValue, patterns: string[]): boolean {
-  const candidates = Array.isArray(value) ? value.map(pyStr) : [pyStr(value)];
+  const candidates = Array.isArray(value) ? value.map(pythonStr) : [pythonStr(value)];
   return candidates.some((candidate) => patterns.some((pattern) => fnmatch(candidate, pattern)));
 }
 
@@ -88,7 +89,7 @@ export const RUNNERS: Readonly<Record<string, ClientFunction>> = {
   'jobs.list_job': {
     sig: { name: 'list_job', params: ['jid', 'ext_source', 'display_progress'], defaults: { ext_source: null, display_progress: false } },
     doc: 'List a specific job given by its jid',
-    run: (call, env) => env.ctx.jobs.listJob(pyStr(call.values.jid)),
+    run: (call, env) => env.ctx.jobs.listJob(pythonStr(call.values.jid)),
   },
   'jobs.lookup_jid': {
     sig: {
@@ -98,14 +99,14 @@ export const RUNNERS: Readonly<Record<string, ClientFunction>> = {
     },
     doc: 'Return the printout from a previously executed job',
     run: (call, env) => {
-      const job = env.ctx.jobs.listJob(pyStr(call.values.jid));
+      const job = env.ctx.jobs.listJob(pythonStr(call.values.jid));
       const results = isMap(job.Result) ? job.Result : {};
       const out: SaltMap = {};
       if (call.values.returned !== false) {
         for (const [minion, result] of Object.entries(results)) out[minion] = isMap(result) ? (result.return ?? null) : null;
       }
       if (call.values.missing === true && Array.isArray(job.Minions)) {
-        for (const minion of job.Minions.map(pyStr)) if (!(minion in results)) out[minion] = 'Minion did not return';
+        for (const minion of job.Minions.map(pythonStr)) if (!(minion in results)) out[minion] = 'Minion did not return';
       }
       // A return that names an outputter (e.g. grains' "nested") is wrapped with it, as Salt does.
       const first = Object.values(results)[0];

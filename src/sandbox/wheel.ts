@@ -11,7 +11,8 @@ import { runLow, type ClientFunction } from './clientLow.js';
 import type { MasterContext } from './context.js';
 import { newJid } from '../salt/jid.js';
 import { KEY_STATES, assertSafeId, type KeyState } from './keys.js';
-import { PyError, pyInt, pyStr, pyTruthy } from './python.js';
+import { PyError, pyInt, pyTruthy } from './python.js';
+import { pythonStr } from '../salt/pythonRepr.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -46,17 +47,17 @@ function writeRoots(kind: keyof typeof ROOTS, store: Map<string, string>): Clien
     doc: `Write the named file, by default to the first entry of ${kind} for the given saltenv`,
     run: (call) => {
       const { data, path, saltenv } = call.values;
-      const envName = pyStr(saltenv);
+      const envName = pythonStr(saltenv);
       const roots = Object.hasOwn(ROOTS[kind], envName) ? ROOTS[kind][envName] : undefined;
       if (roots === undefined) return `Named environment ${envName} is not present`;
       const index = pyInt(call.values.index);
       if (index < 0 || index >= roots.length) return `Specified index ${index} in environment ${envName} is not present`;
-      const relative = pyStr(path);
+      const relative = pythonStr(path);
       if (posix.isAbsolute(relative)) return `The path passed in ${relative} is not relative to the environment ${envName}`;
       const root = roots[index];
       const dest = posix.join(root, relative);
       if (!dest.startsWith(`${root}/`)) return 'Invalid path';
-      store.set(dest, pyStr(data));
+      store.set(dest, pythonStr(data));
       return `Wrote data to file ${dest}`;
     },
   };
@@ -73,7 +74,7 @@ function wheelFunctions(written: Map<string, string>): Readonly<Record<string, C
       sig: { name: 'list_', params: ['match'] },
       doc: 'List all the keys under a named status',
       run: (call, { ctx }) => {
-        const status = pyStr(call.values.match).toLowerCase();
+        const status = pythonStr(call.values.match).toLowerCase();
         const all = ctx.keys.listAll();
         const byName: Record<string, KeyState> = {
           pre: 'minions_pre',
@@ -95,7 +96,7 @@ function wheelFunctions(written: Map<string, string>): Readonly<Record<string, C
       sig: { name: 'finger', params: ['match', 'hash_type'], defaults: { hash_type: null } },
       doc: 'Return the matching key fingerprints',
       run: (call, { ctx }) => {
-        const hashType = call.values.hash_type === null ? 'sha256' : pyStr(call.values.hash_type);
+        const hashType = call.values.hash_type === null ? 'sha256' : pythonStr(call.values.hash_type);
         const out: SaltMap = {};
         for (const [state, ids] of Object.entries(ctx.keys.nameMatch(call.values.match, true))) {
           out[state] = Object.fromEntries(ids.map((id) => [id, ctx.keys.finger(id, hashType)]));
