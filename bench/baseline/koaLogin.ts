@@ -12,7 +12,7 @@ import Koa from 'koa';
 import getRawBody from 'raw-body';
 import { sessionCookie } from '../../middleware/session.js';
 import { renderJson } from '../../serializers/json.js';
-import { loginPerms } from '../../src/salt/acl.js';
+import { loginReturn } from '../../src/routes/login.js';
 import type { SaltMap } from '../../src/salt/types.js';
 import { saltAdapterFor } from './saltAdapter.js';
 import { serve } from './serve.js';
@@ -33,8 +33,6 @@ app.use(async (ctx) => {
   ctx.set('X-Auth-Token', token.token);
   ctx.append('Set-Cookie', sessionCookie(token.token, token.expire, false));
   ctx.res.setHeader('Content-Type', 'application/json');
-  ctx.body = renderJson({
-    return: [{ token: token.token, expire: token.expire, start: token.start, user: token.name, eauth: token.eauth, perms: loginPerms(settings.master.external_auth, token) }],
-  });
+  ctx.body = renderJson(loginReturn(token, settings.master.external_auth));
 });
 await serve(app.callback());

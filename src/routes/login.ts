@@ -2,12 +2,20 @@
 import { Errors } from '../errors.js';
 import { loginPerms } from '../salt/acl.js';
 import { isMap } from '../salt/master.js';
-import type { SaltMap } from '../salt/types.js';
+import type { SaltMap, SaltToken } from '../salt/types.js';
+import type { ExternalAuth } from '../config/types.js';
 import { reply, type ApiContext } from '../state.js';
 import { clearedSessionCookie, sessionCookie } from '../../middleware/session.js';
 import { clientIp, isSecure } from '../../middleware/clientIp.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
 import { apiAclAllows } from './apiAcl.js';
+
+/** What a successful login answers (http-api.md §7.4), as salt-api does. */
+export function loginReturn(token: SaltToken, externalAuth: ExternalAuth): SaltMap {
+  return {
+    return: [{ token: token.token, expire: token.expire, start: token.start, user: token.name, eauth: token.eauth, perms: loginPerms(externalAuth, token) }],
+  };
+}
 
 /** The credentials of a login body: a mapping, or the first element of a list. */
 function credentials(body: unknown): SaltMap {
@@ -31,18 +39,7 @@ export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
     if (!token) throw Errors.LoginFailed();
     ctx.set('X-Auth-Token', token.token);
     ctx.append('Set-Cookie', sessionCookie(token.token, token.expire, isSecure(ctx)));
-    reply(ctx, {
-      return: [
-        {
-          token: token.token,
-          expire: token.expire,
-          start: token.start,
-          user: token.name,
-          eauth: token.eauth,
-          perms: loginPerms(deps.settings.master.external_auth, token),
-        },
-      ],
-    });
+    reply(ctx, loginReturn(token, deps.settings.master.external_auth));
   });
 
   router.post('/logout', deps.requireSession, async (ctx: ApiContext) => {
