@@ -4,6 +4,12 @@
  * so clients that match on text keep working.
  */
 
+/**
+ * The `version` of every request envelope. Salt 3006.17+, 3007.9+ and 3008 refuse anything below 3
+ * (`minimum_auth_version`, CVE-2025-62349); older masters accept 3 for clear requests.
+ */
+export const REQUEST_PROTOCOL_VERSION = 3;
+
 export class ApiError extends Error {
   constructor(
     readonly code: string,
@@ -81,6 +87,14 @@ export const Errors = {
     (command: string, why: string) =>
       `The ssh client needs salt-ssh, but '${command}' ${why}. Install salt-ssh on the API host or set the 'salt_ssh_path' master option to its absolute path.`,
   ),
+  // 502
+  ProtocolMismatch: define(
+    'PROTOCOL_MISMATCH',
+    502,
+    () =>
+      `The Salt master refused this API's requests as "bad load": it requires a newer request protocol than version ${REQUEST_PROTOCOL_VERSION}, which salt-api-koa speaks. Check the master's minimum_auth_version option.`,
+  ),
+  MasterError: define('MASTER_ERROR', 502, (message: string) => `The Salt master could not handle the request: ${message}`),
   // 503, 504
   MasterUnavailable: define('MASTER_UNAVAILABLE', 503, () => 'Salt Master is not available.'),
   ShuttingDown: define('SHUTTING_DOWN', 503, () => 'Server shutting down'),

@@ -14,6 +14,7 @@ import { openRaw, sendRaw, type RawRequest, type RawResponse } from './support/r
 import { shapeMismatches, type ShapeOptions } from './support/shape.js';
 import { projectRoot, sharedPath } from './support/paths.js';
 import type { SandboxOptions } from '../src/sandbox/index.js';
+import { RELEASE } from './support/release.js';
 
 export interface DeliberateDifference {
   capture: string;
@@ -230,9 +231,21 @@ async function expectSameShape(name: string, res: RawResponse, like: string, opt
   const contentType = capture.headers['content-type']!;
   expect(res.status, `status (salt-api: ${capture.status}); body: ${res.body.toString('utf8').slice(0, 300)}`).to.equal(capture.status);
   expect(res.headers['content-type'], 'Content-Type').to.equal(contentType);
-  const expected = await decodeBody(contentType, recordedBody(like, capture));
+  const expected = asOfRelease(like, await decodeBody(contentType, recordedBody(like, capture)));
   const actual = await decodeBody(contentType, res.body);
   expect(shapeMismatches(actual, expected, options), `shape of ${name} against ${like}`).to.deep.equal([]);
+}
+
+/**
+ * The recorded answer as salt-api gives it in front of this run's release: from 3008 a wheel
+ * reply's data is the master's own, without `_stamp` (salt-versions.md §6), and salt-api passes
+ * it on as it is.
+ */
+function asOfRelease(name: string, recorded: unknown): unknown {
+  if (!RELEASE.wheelPicksJid || !/-wheel-/.test(name)) return recorded;
+  const entry = (recorded as { return: { data: Record<string, unknown> }[] }).return[0]!;
+  delete entry.data._stamp;
+  return recorded;
 }
 
 async function expectDocumentedDifference(row: DeliberateDifference, res: RawResponse): Promise<void> {
@@ -266,6 +279,11 @@ async function expectSameStream(h: Harness, name: string, request: RawRequest, c
     expect(stream.status, 'status').to.equal(capture.status);
     expect(stream.headers['content-type'], 'Content-Type').to.equal(capture.headers['content-type']);
     const expected = parseEventStream(`${capture.body}\n\n`);
+    // The capture's master (2024-08, a 3007) fired both job announcements; releases differ (salt-versions.md §3, §4).
+    expected.events = expected.events.filter((event) => {
+      const tag = foldTag(event);
+      return (tag !== '<jid>' || RELEASE.bareJidEvent) && (!tag.endsWith('/publish') || RELEASE.publishEvent);
+    });
     await stream.waitFor((text) => /^retry: /m.test(text) || parseEventStream(text).events.length > 0, 5000);
     const token = request.headers.find(([header]) => header.toLowerCase() === 'x-auth-token')![1];
     await DURING_STREAM[name]!(h, token);

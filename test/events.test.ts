@@ -4,9 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { login, startHarness, type Harness } from './support/harness.js';
 import { openSse, type SseClient } from './support/sseClient.js';
 import type { SaltMap } from '../src/salt/types.js';
+import { STAMP_SOURCE } from './support/release.js';
 
 const NOT_AUTHENTICATED = '{"status": 401, "return": "No permission -- see authorization schemes"}';
-const STAMP = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}';
+const STAMP = STAMP_SOURCE;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -7,11 +7,12 @@ import type { EventFrame } from '../src/salt/types.js';
 import { hookSegments } from '../src/routes/hook.js';
 import { titleCase } from '../src/routes/hookEvent.js';
 import { startHarness, login, type Harness } from './support/harness.js';
+import { STAMP_SOURCE } from './support/release.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A subscriber on the sandbox's bus that keeps every `salt/netapi/hook` event. */
-async function watchHooks(h: Harness): Promise<{ events: EventFrame[]; next(): Promise<EventFrame>; close(): void }> {
+async function watchHooks(h: Harness): Promise<{ events: EventFrame[]; next(): Promise<EventFrame>; published(tag: string): Promise<void>; close(): void }> {
   const sockDir = h.settings.master.sock_dir;
   const bus = new EventBus({
     publish: { path: path.join(sockDir, 'master_event_pub.ipc') },
@@ -19,7 +20,9 @@ async function watchHooks(h: Harness): Promise<{ events: EventFrame[]; next(): P
   });
   await bus.start();
   const events: EventFrame[] = [];
+  const tags: string[] = [];
   bus.tap((event) => {
+    tags.push(event.tag);
     if (event.tag.startsWith('salt/netapi/hook')) events.push(event);
   });
   let seen = 0;
@@ -31,6 +34,11 @@ async function watchHooks(h: Harness): Promise<{ events: EventFrame[]; next(): P
       if (!event) throw new Error('no hook event arrived');
       seen++;
       return event;
+    },
+    /** Wait until an event with this tag was published (the API's own bus has it by then too). */
+    async published(tag: string) {
+      for (let i = 0; i < 100 && !tags.includes(tag); i++) await sleep(20);
+      if (!tags.includes(tag)) throw new Error(`${tag} never arrived`);
     },
     close: () => bus.close(),
   };
@@ -66,6 +74,9 @@ describe('POST /hook', () => {
   const hook = (target: string) => h.http.post(target).set('X-Auth-Token', token).set('Accept', 'application/json');
 
   it('fires salt/netapi/hook/<path> with body, post and headers, and answers success', async () => {
+    // Our events carry `_stamp` in the form the master's own events have (3008: with a zone).
+    h.sandbox.fireEvent('test/master-event', {});
+    await hooks.published('test/master-event');
     const body = '{"foo": "bar", "n": 1}';
     const res = await hook('/hook/mycompany/build/success')
       .set('Content-Type', 'application/json')
@@ -78,7 +89,7 @@ describe('POST /hook', () => {
     expect(Object.keys(event.data)).to.deep.equal(['body', 'post', 'headers', '_stamp']);
     expect(event.data.body).to.equal(body);
     expect(event.data.post).to.deep.equal({ foo: 'bar', n: 1 });
-    expect(event.data._stamp).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/);
+    expect(event.data._stamp).to.match(new RegExp(`^${STAMP_SOURCE}$`));
     const headers = event.data.headers as Record<string, string>;
     expect(headers).to.include({
       'Content-Type': 'application/json',

@@ -13,6 +13,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { accessTime } from '../src/accessLog.js';
+import { RELEASE } from './support/release.js';
 import { startHarness, login } from './support/harness.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
@@ -88,7 +89,7 @@ describe('log files of the salt-api-koa command', () => {
   let sandbox: Sandbox;
   let dir: string;
   before(async () => {
-    sandbox = await startSandbox({});
+    sandbox = await startSandbox({ release: RELEASE.version });
     dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-logs-'));
   });
   after(async () => {

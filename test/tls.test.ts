@@ -7,6 +7,7 @@ import { settingsFromMaster } from '../src/config/settings.js';
 import { createLogger } from '../src/log.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { startServer } from '../src/server.js';
+import { RELEASE } from './support/release.js';
 import { makeCertificates, type CertFiles } from './support/certs.js';
 import { startHarness, type Harness } from './support/harness.js';
 
@@ -137,7 +138,7 @@ describe('TLS', function () {
   });
 
   it('refuses to start when the key does not belong to the certificate', async () => {
-    const sandbox = await startSandbox();
+    const sandbox = await startSandbox({ release: RELEASE.version });
     try {
       const raw = { ...sandbox.config, rest_koa: { port: 0, host: '127.0.0.1', ssl_crt: certs.selfSignedCrt, ssl_key: certs.leafKey } };
       const settings = settingsFromMaster(raw, 'test');

@@ -4,9 +4,10 @@ import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { login, startHarness, type Harness } from './support/harness.js';
+import { STAMP_SOURCE } from './support/release.js';
 
 const NOT_AUTHENTICATED = '{"status": 401, "return": "No permission -- see authorization schemes"}';
-const STAMP = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}/.source;
+const STAMP = STAMP_SOURCE;
 
 interface WsClient {
   socket: WebSocket;

@@ -25,6 +25,7 @@ const API_OPTIONS: ReadonlySet<string> = new Set([
   'authorized_ips', 'favicon', 'cors_origin', 'trusted_proxies', 'workers', 'events_heartbeat',
   'events_ring_size', 'master_timeout', 'master_pool_size', 'token_cache_ttl', 'max_body_depth',
   'max_header_size', 'max_url_length', 'headers_timeout', 'request_timeout', 'keepalive_timeout', 'shutdown_grace',
+  'event_pull_framing',
 ]);
 
 /** `rest_koa` when set (not absent or null), else `rest_cherrypy` when set, else `rest_koa`. */
@@ -246,7 +247,15 @@ function apiOptions(api: OptionReader): ApiOptions {
     max_url_length: api.integer('max_url_length', 8192, 1),
     ...connectionTimeouts(api),
     shutdown_grace: api.seconds('shutdown_grace', 10),
+    event_pull_framing: pullFraming(api),
   };
+}
+
+/** `auto` (found by probing, salt-versions.md §2), or the framing the master's pull socket reads. */
+function pullFraming(api: OptionReader): ApiOptions['event_pull_framing'] {
+  const value = api.string('event_pull_framing', 'auto');
+  if (value !== 'auto' && value !== 'plain' && value !== 'prefixed') invalid(api.name('event_pull_framing'), '"auto", "plain" or "prefixed"', value);
+  return value;
 }
 
 /**

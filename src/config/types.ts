@@ -85,6 +85,8 @@ export interface ApiOptions {
   keepalive_timeout: number;
   /** Seconds in-flight requests get to finish when the server stops. */
   shutdown_grace: number;
+  /** Framing of events written to the master's pull socket: found by probing, or set (salt-versions.md §2). */
+  event_pull_framing: 'auto' | 'plain' | 'prefixed';
 }
 
 export interface Settings {

@@ -6,12 +6,20 @@ import { Errors } from '../errors.js';
 import { reply, type ApiContext } from '../state.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
 import { hookEventData } from './hookEvent.js';
+import type { FireOutcome } from '../salt/eventFirer.js';
 import { clientIp } from '../../middleware/clientIp.js';
 
 /** The tag prefix is fixed, whatever `webhook_url` is. */
 const TAG_BASE = 'salt/netapi/hook';
-/** salt-api answers `success: false` when the bus cannot be reached within a second. */
-const FIRE_TIMEOUT_MS = 1000;
+
+/** Why an event did not reach the bus, for the operator (the client gets salt-api's `success: false`). */
+const NOT_PUBLISHED: Record<Exclude<FireOutcome, 'published'>, string> = {
+  unreachable: "the master's event bus cannot be reached",
+  unconfirmed:
+    'the master did not republish it in time; it may be lost (a wrong event_pull_framing, or a master too busy); the framing is probed again for the next event',
+  undetected:
+    "the master republished a probe event in neither framing; check that this user can read and write the master's bus sockets, or set rest_koa.event_pull_framing",
+};
 
 const UNSAFE_SEGMENT = /[\u0000-\u001f\u007f]/;
 
@@ -27,14 +35,6 @@ export function hookSegments(path: string | undefined): string[] | undefined {
   return sane ? segments : undefined;
 }
 
-function withinTimeout(fired: Promise<boolean>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), FIRE_TIMEOUT_MS);
-  });
-  return Promise.race([fired, timeout]).finally(() => clearTimeout(timer));
-}
-
 export function registerHook(router: ApiRouter, deps: RouteDeps): void {
   const auth = deps.settings.api.webhook_disable_auth ? [] : [deps.requireSession];
   router.post(`${deps.settings.api.webhook_url}{/*path}`, ...auth, deps.parseBody, async (ctx: ApiContext) => {
@@ -46,7 +46,9 @@ export function registerHook(router: ApiRouter, deps: RouteDeps): void {
       headers: ctx.req.headersDistinct,
       peer: clientIp(ctx),
     });
-    const success = await withinTimeout(deps.salt.bus.fire([TAG_BASE, ...segments].join('/'), data));
-    reply(ctx, { success });
+    const tag = [TAG_BASE, ...segments].join('/');
+    const outcome = await deps.salt.bus.fire(tag, data);
+    if (outcome !== 'published') deps.salt.log.error(`webhook event ${tag} not published: ${NOT_PUBLISHED[outcome]}`);
+    reply(ctx, { success: outcome === 'published' });
   });
 }

@@ -31,15 +31,35 @@ function busAddresses(settings: Settings['master']): { publish: BusAddress; pull
   };
 }
 
+/** `action`, at most once per `intervalMs`: one clear line in the log, not one per request. */
+function throttled(intervalMs: number, action: () => void): () => void {
+  let last = -Infinity;
+  return () => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    action();
+  };
+}
+
 /** Build the adapter and open the bus subscription (waits briefly for it, never fails on it). */
 export async function createSaltAdapter(settings: Settings, log: Logger): Promise<SaltAdapter> {
   const channel = new RequestChannel({
     endpoint: requestEndpoint(settings.master.interface, settings.master.ret_port),
     poolSize: settings.api.master_pool_size,
     timeoutMs: settings.api.master_timeout * 1000,
+    onProtocolMismatch: throttled(60_000, () =>
+      log.error(
+        `the Salt master at ${settings.master.interface}:${settings.master.ret_port} answers "bad load" to every request: it requires a newer request protocol than salt-api-koa speaks (master option minimum_auth_version); requests get 502`,
+      ),
+    ),
   });
   const master = new MasterClient(channel);
-  const bus = new EventBus({ ...busAddresses(settings.master), readyWaitMs: settings.api.master_timeout * 1000 });
+  const bus = new EventBus({
+    ...busAddresses(settings.master),
+    readyWaitMs: settings.api.master_timeout * 1000,
+    pullFraming: settings.api.event_pull_framing,
+  });
   const onDown = () => log.warn('master event bus disconnected; reconnecting');
   bus.on('down', onDown);
   bus.on('up', () => log.info('master event bus connected'));

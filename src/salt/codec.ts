@@ -51,6 +51,24 @@ export function unpack(buffer: Uint8Array): SaltValue {
   return unpackr.unpack(buffer) as SaltValue;
 }
 
+/**
+ * Decode the first msgpack value of a stream: the value and the offset just past it, or undefined
+ * when the bytes end before the value does. Bytes that are no msgpack throw.
+ */
+export function decodeOne(bytes: Uint8Array): { value: SaltValue; end: number } | undefined {
+  let found: { value: SaltValue; end: number } | undefined;
+  try {
+    unpackr.unpackMultiple(bytes, (value: unknown, _start?: number, end?: number) => {
+      found = { value: value as SaltValue, end: end ?? bytes.length };
+      return false;
+    });
+  } catch (error) {
+    if ((error as { incomplete?: boolean }).incomplete) return undefined;
+    throw error;
+  }
+  return found;
+}
+
 /** Encode with msgpack's new spec (str8/bin types), as `use_bin_type=True`. */
 export function packNewSpec(value: unknown): Buffer {
   return newSpecPackr.pack(value);

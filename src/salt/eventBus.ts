@@ -10,9 +10,10 @@
  */
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
-import { UnpackrStream } from 'msgpackr';
-import { frameBody, packEventFrame, parseEventBody } from './codec.js';
-import { jidOfTag, eventStamp } from './jid.js';
+import { frameBody, parseEventBody } from './codec.js';
+import { BusFrameReader, type BusFraming } from './busFraming.js';
+import { EventFirer, FRAMING_PROBE_TAG, type FireOutcome, type PullFramingSetting } from './eventFirer.js';
+import { jidOfTag, eventStamp, stampIsZoned } from './jid.js';
 import type { EventFrame, SaltMap } from './types.js';
 
 /** Where a bus socket is: a unix socket path or a TCP port on loopback (`ipc_mode: tcp`). */
@@ -26,6 +27,10 @@ export interface EventBusOptions {
   maxBackoffMs?: number;
   /** Milliseconds {@link EventBus.ready} waits for a connection (default 1000). */
   readyWaitMs?: number;
+  /** Framing of frames written to the pull socket (default: found by probing). */
+  pullFraming?: PullFramingSetting;
+  /** Milliseconds to wait for the master to republish a fired event (default 2000). */
+  confirmMs?: number;
 }
 
 export type EventHandler = (event: EventFrame) => void;
@@ -52,11 +57,15 @@ export class EventBus extends EventEmitter {
   private reconnectTimer?: NodeJS.Timeout;
   private readonly jidWatches = new Map<string, Set<JidWatch>>();
   private readonly taps = new Set<EventHandler>();
+  private readonly publishedWatchers = new Set<EventHandler>();
   private readonly unclaimed = new Map<string, { at: number; events: EventFrame[] }>();
   private unclaimedCount = 0;
   private retainers = 0;
-  private firer?: Promise<net.Socket>;
+  private readonly firer: EventFirer;
   private lastAttempt = 0;
+  private lastPublishFraming?: BusFraming;
+  /** Whether the master's own events carry a zone in `_stamp` (3008.0+); ours follow. */
+  private zonedStamps = false;
   /** Resolves at the next connection; shared by every request waiting in {@link ready}. */
   private nextUp?: Promise<void>;
   /** How many times the bus came back after dropping (for /stats). */
@@ -65,10 +74,35 @@ export class EventBus extends EventEmitter {
   constructor(private readonly options: EventBusOptions) {
     super();
     this.backoff = options.minBackoffMs ?? 100;
+    this.firer = new EventFirer(
+      {
+        connect: connectOptions(options.pull),
+        framing: options.pullFraming ?? 'auto',
+        confirmMs: options.confirmMs ?? 2000,
+        connectMs: 1000,
+        stamp: () => eventStamp(this.zonedStamps),
+      },
+      this,
+    );
   }
 
   get connected(): boolean {
     return this.isConnected;
+  }
+
+  /** The framing of the last frame the master published (undefined before the first one). */
+  get publishFraming(): BusFraming | undefined {
+    return this.lastPublishFraming;
+  }
+
+  /** The framing events are written in: configured, or found by probing (undefined before). */
+  get pullFraming(): BusFraming | undefined {
+    return this.firer.framing;
+  }
+
+  /** Find the pull socket's framing now (see {@link EventFirer.detect}). */
+  detectPullFraming(): Promise<BusFraming | undefined> {
+    return this.firer.detect();
   }
 
   /** Connect and keep connected; resolves on the first connection or after `waitMs` regardless. */
@@ -90,14 +124,14 @@ export class EventBus extends EventEmitter {
    * restart the next reconnect may still be seconds away (backoff): a request that needs the bus
    * tries at once instead of failing, at most once per minimum backoff however many ask.
    */
-  async ready(): Promise<boolean> {
+  async ready(waitMs = this.options.readyWaitMs ?? 1000): Promise<boolean> {
     if (this.isConnected) return true;
     if (this.closed) return false;
     this.nextUp ??= new Promise<void>((resolve) => this.once('up', resolve)).finally(() => (this.nextUp = undefined));
     const up = this.nextUp;
     this.reconnectNow();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.options.readyWaitMs ?? 1000)));
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)));
     try {
       return await Promise.race([up.then(() => true), timedOut]);
     } finally {
@@ -109,7 +143,7 @@ export class EventBus extends EventEmitter {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     this.socket?.destroy();
-    this.firer?.then((s) => s.destroy()).catch(() => undefined);
+    this.firer.close();
     this.setDown();
   }
 
@@ -117,6 +151,12 @@ export class EventBus extends EventEmitter {
   tap(handler: EventHandler): () => void {
     this.taps.add(handler);
     return () => this.taps.delete(handler);
+  }
+
+  /** Receive every event, framing probes included, to confirm that a fired event was published. */
+  watchPublished(handler: EventHandler): () => void {
+    this.publishedWatchers.add(handler);
+    return () => this.publishedWatchers.delete(handler);
   }
 
   /** Keep unclaimed job events until the returned release function is called. */
@@ -151,41 +191,14 @@ export class EventBus extends EventEmitter {
     };
   }
 
-  /** Fire an event into the master bus (adds `_stamp`); false when the pull socket cannot be reached within 1 s. */
-  async fire(tag: string, data: SaltMap): Promise<boolean> {
-    const frame = packEventFrame({ tag, data: { ...data, _stamp: eventStamp() } });
-    try {
-      const socket = await this.pullSocket();
-      return await new Promise<boolean>((resolve) => socket.write(frame, (error) => resolve(!error)));
-    } catch {
-      this.firer = undefined;
-      return false;
-    }
-  }
-
-  private pullSocket(): Promise<net.Socket> {
-    if (!this.firer) {
-      this.firer = new Promise<net.Socket>((resolve, reject) => {
-        const socket = net.connect(connectOptions(this.options.pull));
-        const timer = setTimeout(() => {
-          socket.destroy();
-          reject(new Error('event bus pull socket timed out'));
-        }, 1000);
-        socket.once('connect', () => {
-          clearTimeout(timer);
-          resolve(socket);
-        });
-        socket.once('error', (error) => {
-          clearTimeout(timer);
-          reject(error);
-        });
-        socket.on('close', () => {
-          this.firer = undefined;
-        });
-        socket.on('error', () => undefined);
-      });
-    }
-    return this.firer;
+  /**
+   * Fire an event into the master bus (adds `_stamp` in the master's form) and wait until the
+   * master has republished it: an event the master could not read is reported, never lost silently.
+   */
+  async fire(tag: string, data: SaltMap): Promise<FireOutcome> {
+    // salt-api gives up on an unreachable bus after a second; so do we.
+    if (!(await this.ready(1000))) return 'unreachable';
+    return this.firer.fire(tag, { ...data, _stamp: eventStamp(this.zonedStamps) });
   }
 
   /** Cut a pending reconnect wait short, unless a connection attempt is under way or was just made. */
@@ -200,30 +213,23 @@ export class EventBus extends EventEmitter {
     this.lastAttempt = Date.now();
     const socket = net.connect(connectOptions(this.options.publish));
     this.socket = socket;
-    const decoder = new UnpackrStream({ useRecords: false, mapsAsObjects: true });
+    const reader = new BusFrameReader((frame, framing) => this.onFrame(frame, framing));
     socket.on('connect', () => {
       this.backoff = this.options.minBackoffMs ?? 100;
       this.isConnected = true;
       this.emit('up');
     });
-    socket.pipe(decoder);
-    decoder.on('data', (frame: unknown) => {
-      const body = frameBody(frame);
-      if (!body) return;
-      let event: EventFrame | undefined;
+    socket.on('data', (chunk: Buffer) => {
       try {
-        event = parseEventBody(body);
+        reader.push(chunk);
       } catch {
-        return;
+        // A corrupt stream cannot be resynchronised: drop the connection and start afresh.
+        socket.destroy();
       }
-      if (event) this.dispatch(event);
     });
-    // A corrupt stream cannot be resynchronised: drop the connection and start afresh.
-    decoder.on('error', () => socket.destroy());
     socket.on('error', () => undefined);
     socket.on('close', () => {
       this.socket = undefined;
-      decoder.destroy();
       const wasConnected = this.isConnected;
       this.setDown();
       if (this.closed) return;
@@ -233,9 +239,26 @@ export class EventBus extends EventEmitter {
     });
   }
 
+  private onFrame(frame: unknown, framing: BusFraming): void {
+    this.lastPublishFraming = framing;
+    const body = frameBody(frame);
+    if (!body) return;
+    let event: EventFrame | undefined;
+    try {
+      event = parseEventBody(body);
+    } catch {
+      return;
+    }
+    if (!event) return;
+    if (typeof event.data._stamp === 'string') this.zonedStamps = stampIsZoned(event.data._stamp);
+    this.dispatch(event);
+  }
+
   private setDown(): void {
     if (!this.isConnected) return;
     this.isConnected = false;
+    // The master may come back as another release, with another framing.
+    this.firer.forget();
     this.unclaimed.clear();
     this.unclaimedCount = 0;
     for (const set of [...this.jidWatches.values()]) for (const watch of [...set]) watch.onDown();
@@ -243,6 +266,9 @@ export class EventBus extends EventEmitter {
   }
 
   private dispatch(event: EventFrame): void {
+    for (const watcher of this.publishedWatchers) watcher(event);
+    // Probes of the pull socket's framing are the API's own business, not its clients'.
+    if (event.tag === FRAMING_PROBE_TAG) return;
     for (const tap of this.taps) tap(event);
     const jid = jidOfTag(event.tag);
     if (jid === undefined) return;

@@ -46,11 +46,21 @@ export function newJid(): string {
   return `${p.year}${p.month}${p.day}${p.hour}${p.minute}${p.second}${pad(p.micro, 6)}`;
 }
 
-/** `_stamp` of an event, `datetime.utcnow().isoformat()`: the fraction is left out when the microseconds are 0. */
-export function eventStamp(): string {
+/**
+ * `_stamp` of an event, `datetime.utcnow().isoformat()`: the fraction is left out when the
+ * microseconds are 0. Salt 3008 stamps with an aware datetime, which adds `+00:00`
+ * (salt-versions.md §5); `zoned` gives that form.
+ */
+export function eventStamp(zoned = false): string {
   const p = utcParts(nowMicros());
   const base = `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
-  return p.micro === 0 ? base : `${base}.${pad(p.micro, 6)}`;
+  const stamp = p.micro === 0 ? base : `${base}.${pad(p.micro, 6)}`;
+  return zoned ? `${stamp}+00:00` : stamp;
+}
+
+/** Whether a `_stamp` carries a zone (3008.0+), as in `2026-07-01T12:00:00.000001+00:00`. */
+export function stampIsZoned(stamp: string): boolean {
+  return /(?:[+-]\d{2}:\d{2}|Z)$/.test(stamp);
 }
 
 /** `time.time()`: float seconds since the epoch. */

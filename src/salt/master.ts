@@ -61,6 +61,15 @@ function commandError(reply: MasterErrorReply): ApiError {
   }
 }
 
+/**
+ * Failures of the master itself rather than of the command, which 3008 answers with a bare string
+ * `error` (salt-versions.md §7): its worker pools' routing errors and a job cache that failed on
+ * publish. They are the master's fault, never a refused login or an empty target.
+ */
+function masterFailure(reply: SaltValue): string | undefined {
+  return isMap(reply) && typeof reply.error === 'string' ? reply.error : undefined;
+}
+
 function asToken(reply: SaltValue): SaltToken | undefined {
   if (!isMap(reply) || typeof reply.token !== 'string' || typeof reply.expire !== 'number') return undefined;
   return reply as unknown as SaltToken;
@@ -69,6 +78,13 @@ function asToken(reply: SaltValue): SaltToken | undefined {
 export class MasterClient {
   constructor(private readonly channel: RequestChannel) {}
 
+  private async send(load: SaltMap & { cmd: string }, options?: SendOptions): Promise<SaltValue> {
+    const reply = await this.channel.send(load, options);
+    const failure = masterFailure(reply);
+    if (failure !== undefined) throw Errors.MasterError(failure);
+    return reply;
+  }
+
   /** Round-trip times of this client's requests (for /stats). */
   get roundTrips(): LatencySamples {
     return this.channel.roundTrips;
@@ -76,18 +92,18 @@ export class MasterClient {
 
   /** Authenticate with eauth; undefined when the master refuses (it replies ""). */
   async mkToken(credentials: SaltMap): Promise<SaltToken | undefined> {
-    return asToken(await this.channel.send({ ...credentials, cmd: 'mk_token' }));
+    return asToken(await this.send({ ...credentials, cmd: 'mk_token' }));
   }
 
   /** The token's record if it exists and has not expired. */
   async getToken(token: string): Promise<SaltToken | undefined> {
-    const record = asToken(await this.channel.send({ cmd: 'get_token', token }));
+    const record = asToken(await this.send({ cmd: 'get_token', token }));
     return record && record.expire > Date.now() / 1000 ? record : undefined;
   }
 
   /** Publish a job; undefined when no minion matched the target. */
   async publish(load: PublishLoad, options?: SendOptions): Promise<PublishResult | undefined> {
-    const reply = await this.channel.send({ ...load, cmd: 'publish', user: OS_USER, key: '' }, options);
+    const reply = await this.send({ ...load, cmd: 'publish', user: OS_USER, key: '' }, options);
     if (reply === '' || reply === null) throw Errors.MasterAuth('Failed to authenticate! This is most likely because this user is not permitted to execute commands, but there is a small possibility that a disk error occurred (check disk/inode usage).');
     if (isErrorReply(reply)) {
       if (reply.error.name === 'AuthenticationError') throw Errors.Authentication();
@@ -102,7 +118,7 @@ export class MasterClient {
 
   /** Start a runner job; the result arrives on the event bus. */
   async runner(load: SaltMap): Promise<RunnerReply> {
-    const reply = await this.channel.send({ ...load, cmd: 'runner' });
+    const reply = await this.send({ ...load, cmd: 'runner' });
     if (isErrorReply(reply)) throw commandError(reply);
     if (!isMap(reply) || typeof reply.jid !== 'string' || typeof reply.tag !== 'string') throw Errors.Unexpected();
     return { tag: reply.tag, jid: reply.jid };
@@ -110,7 +126,7 @@ export class MasterClient {
 
   /** Run a wheel function synchronously in the master; the whole reply is returned. */
   async wheel(load: SaltMap): Promise<SaltMap> {
-    const reply = await this.channel.send({ ...load, cmd: 'wheel' });
+    const reply = await this.send({ ...load, cmd: 'wheel' });
     if (isErrorReply(reply)) throw commandError(reply);
     if (!isMap(reply)) throw Errors.Unexpected();
     return reply;
@@ -118,7 +134,7 @@ export class MasterClient {
 
   /** Liveness check of the request server. */
   async ping(options?: SendOptions): Promise<boolean> {
-    const reply = await this.channel.send({ cmd: 'ping' }, options);
+    const reply = await this.send({ cmd: 'ping' }, options);
     return isMap(reply);
   }
 }

@@ -7,7 +7,7 @@
 import { Request } from 'zeromq';
 import { packOldSpec, unpack } from './codec.js';
 import type { ClearEnvelope, SaltMap, SaltValue } from './types.js';
-import { Errors } from '../errors.js';
+import { Errors, REQUEST_PROTOCOL_VERSION, isApiError } from '../errors.js';
 import { LatencySamples } from '../stats/latencySamples.js';
 
 export interface RequestChannelOptions {
@@ -17,7 +17,12 @@ export interface RequestChannelOptions {
   poolSize: number;
   /** Default milliseconds to wait for one reply. */
   timeoutMs: number;
+  /** Told each time the master refuses the envelope itself (`"bad load"`), for the operator's log. */
+  onProtocolMismatch?: () => void;
 }
+
+/** What a master answers to an envelope it refuses outright (salt-versions.md §1). */
+const BAD_LOAD = 'bad load';
 
 export interface SendOptions {
   /** Milliseconds for this request (defaults to the channel's). */
@@ -39,11 +44,14 @@ export class RequestChannel {
 
   constructor(private readonly options: RequestChannelOptions) {}
 
-  /** Send one clear load and return the master's decoded reply; 503 when the master does not answer in time. */
+  /**
+   * Send one clear load and return the master's decoded reply; 503 when the master does not
+   * answer in time, 502 when it refuses the envelope (never mistaken for a refused login).
+   */
   async send(load: SaltMap & { cmd: string }, options: SendOptions = {}): Promise<SaltValue> {
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     const deadline = Date.now() + timeoutMs;
-    const envelope: ClearEnvelope = { enc: 'clear', load, version: 2 };
+    const envelope: ClearEnvelope = { enc: 'clear', load, version: REQUEST_PROTOCOL_VERSION };
     const body = packOldSpec(envelope);
     const socket = await this.acquire(deadline);
     let healthy = false;
@@ -55,8 +63,14 @@ export class RequestChannel {
       const [reply] = await socket.receive();
       healthy = true;
       this.roundTrips.record(performance.now() - sentAt);
-      return unpack(reply);
+      const decoded = unpack(reply);
+      if (decoded === BAD_LOAD) {
+        this.options.onProtocolMismatch?.();
+        throw Errors.ProtocolMismatch();
+      }
+      return decoded;
     } catch (error) {
+      if (isApiError(error)) throw error;
       if (this.closed) throw Errors.MasterUnavailable();
       if (isTimeout(error)) throw Errors.MasterUnavailable();
       throw error;

@@ -71,7 +71,7 @@ export interface EventFrame {
 export interface ClearEnvelope {
   enc: 'clear';
   load: SaltMap & { cmd: string };
-  version: 2;
+  version: number;
 }
 
 /** The error shape the master replies with when a ClearFuncs command is refused. */

@@ -13,6 +13,7 @@ import { PyError, isMap } from './python.js';
 import { pythonStr } from '../salt/pythonRepr.js';
 import { setMember } from '../../serializers/set-member.js';
 import { reportUnexpected } from './unexpected.js';
+import type { SaltRelease } from './release.js';
 
 const GENERIC_FAILURE = 'Some exception handling minion payload';
 
@@ -73,12 +74,17 @@ export class RequestChannel {
   constructor(
     private readonly clearFuncs: ClearFuncs,
     private readonly record: (load: SaltMap) => void,
+    private readonly release: SaltRelease,
+    /** `minimum_auth_version` when it differs from the release's default. */
+    private readonly minimumAuthVersion = release.minimumAuthVersion,
   ) {}
 
   async handle(body: Uint8Array): Promise<CommandResult> {
     const payload = decode(body);
     if (payload instanceof NotMsgpack) return { reply: { msg: 'bad load' } };
     if (!isMap(payload) || !('enc' in payload) || !('load' in payload)) return { reply: 'bad load' };
+    // The protocol floor is checked before anything else of the load, clear requests included.
+    if (this.minimumAuthVersion > 0 && versionOf(payload) < this.minimumAuthVersion) return { reply: 'bad load' };
     const load = payload.load;
     if (!isMap(load)) return { reply: 'payload and load must be a dict' };
     if ('id' in load) {
@@ -88,7 +94,8 @@ export class RequestChannel {
     this.record(structuredClone(load));
     // Only clear requests are served: an "aes" payload cannot be decrypted without a minion key.
     if (payload.enc !== 'clear') return { reply: GENERIC_FAILURE };
-    if (versionOf(payload) > 1) delete load.nonce;
+    if (versionOf(payload) > 1 && !this.release.keepsNonce) delete load.nonce;
+    if (!('cmd' in load) && this.release.answersEmptyLoad) return { reply: {} };
     try {
       return await this.clearFuncs.dispatch(load);
     } catch (error) {

@@ -6,6 +6,7 @@ import type { JobCache } from './jobs.js';
 import type { KeyStore } from './keys.js';
 import type { Fleet } from './minions.js';
 import type { Timers } from './timers.js';
+import type { SaltRelease } from './release.js';
 
 /** What a master command answers: the reply, and work that must wait until the reply is out. */
 export interface CommandResult {
@@ -43,4 +44,6 @@ export interface MasterContext {
   readonly online: boolean;
   /** The options `config.values` shows. */
   readonly options: SaltMap;
+  /** The Salt release whose wire behaviour the sandbox reproduces. */
+  readonly release: SaltRelease;
 }

@@ -4,23 +4,29 @@
  */
 import type net from 'node:net';
 import { join } from 'node:path';
-import { UnpackrStream } from 'msgpackr';
 import { packEventFrame, packNewSpec } from '../salt/codec.js';
+import { BusFrameReader, frameFor } from '../salt/busFraming.js';
 import type { SaltMap } from '../salt/types.js';
 import { eventStamp } from '../salt/jid.js';
 import { listenUnix, type UnixServer } from './unixSocket.js';
+import type { SaltRelease } from './release.js';
 
 /** A subscriber that stops reading is dropped once this much is queued for it. */
 const MAX_SUBSCRIBER_BACKLOG = 8 * 1024 * 1024;
 /** A firer's frame may not grow beyond this while incomplete. */
 const MAX_FRAME_SIZE = 16 * 1024 * 1024;
+/** What the pull socket holds while a prefixed master waits for the ~2 GB "length" of a plain frame. */
+const STALLED = Symbol('stalled');
 
 export class EventBus {
   private pubServer?: UnixServer;
   private pullServer?: UnixServer;
   private readonly subscribers = new Set<net.Socket>();
 
-  constructor(private readonly sockDir: string) {}
+  constructor(
+    private readonly sockDir: string,
+    private readonly release: SaltRelease,
+  ) {}
 
   get pubPath(): string {
     return join(this.sockDir, 'master_event_pub.ipc');
@@ -50,12 +56,13 @@ export class EventBus {
    * event is lost, as it would be.
    */
   fire(tag: string, data: SaltMap): SaltMap {
-    const stamped = { ...data, _stamp: eventStamp() };
+    const stamped = { ...data, _stamp: eventStamp(this.release.zonedStamps) };
     if (this.subscribers.size > 0) this.broadcast(packEventFrame({ tag, data: stamped }));
     return stamped;
   }
 
-  private broadcast(frame: Buffer): void {
+  private broadcast(plainFrame: Buffer): void {
+    const frame = frameFor(plainFrame, this.release.publishFraming);
     for (const socket of this.subscribers) {
       if (socket.writableLength > MAX_SUBSCRIBER_BACKLOG) {
         this.subscribers.delete(socket);
@@ -74,9 +81,21 @@ export class EventBus {
     socket.on('close', () => this.subscribers.delete(socket));
   }
 
+  /**
+   * Read firers' frames in the release's framing, and fail on the other one as that release does
+   * (salt-versions.md §2): a prefixed master reads a plain frame's first bytes as a ~2 GB length and
+   * waits for it forever; a plain master decodes a prefix as the integer 0, logs "'int' object is not
+   * subscriptable" and drops the connection. Either way the event is lost without a word to the firer.
+   */
   private acceptFirer(socket: net.Socket): void {
-    const decoder = new UnpackrStream({ useRecords: false, mapsAsObjects: true, maxIncompleteBufferSize: MAX_FRAME_SIZE });
-    decoder.on('data', (frame: unknown) => {
+    const expected = this.release.pullFraming;
+    let state: typeof STALLED | undefined;
+    const reader = new BusFrameReader((frame, framing) => {
+      if (framing !== expected) {
+        if (expected === 'prefixed') state = STALLED;
+        else socket.destroy();
+        return;
+      }
       // Anything but a map is not a frame at all: the connection is given up, as Salt's puller does.
       if (typeof frame !== 'object' || frame === null || Object.getPrototypeOf(frame) !== Object.prototype) {
         socket.destroy();
@@ -86,8 +105,15 @@ export class EventBus {
       // Only a bin body is an event; the master's handler chokes on anything else and drops it.
       if (body instanceof Uint8Array) this.broadcast(packNewSpec({ head: {}, body: Buffer.from(body) }));
     });
-    decoder.on('error', () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      if (state === STALLED) return;
+      try {
+        reader.push(chunk);
+      } catch {
+        socket.destroy();
+      }
+      if (reader.pendingBytes > MAX_FRAME_SIZE) socket.destroy();
+    });
     socket.on('error', () => socket.destroy());
-    socket.pipe(decoder);
   }
 }

@@ -1,13 +1,14 @@
 /**
  * An embedded, simulated Salt master: it speaks the real wire protocol (ZeroMQ request server,
- * unix-socket event bus) on real sockets, answers like a 3007 master and simulates its minions.
+ * unix-socket event bus) on real sockets, answers like the Salt release it is told to be (default
+ * the newest, see release.ts) and simulates its minions.
  * Nothing is ever executed on the host: minion functions return canned data.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExternalAuth } from '../config/types.js';
-import { CLIENT_NAMES, type SaltMap } from '../salt/types.js';
+import { CLIENT_NAMES, type SaltMap, type SaltValue } from '../salt/types.js';
 import { Auth, type SandboxUser, type TokenExpireOverride } from './auth.js';
 import { RequestChannel } from './channel.js';
 import { ClearFuncs } from './clearFuncs.js';
@@ -20,12 +21,18 @@ import { RequestServer } from './requestServer.js';
 import { Timers } from './timers.js';
 import { listenUnix, type UnixServer } from './unixSocket.js';
 import { Wheel } from './wheel.js';
+import { saltRelease, type SaltRelease } from './release.js';
 
 export type { SandboxUser } from './auth.js';
 export type { ExecutionRecord } from './context.js';
 export type { SandboxMinionOptions } from './minions.js';
+export { RELEASE_GENERATIONS, DEFAULT_RELEASE } from './release.js';
 
 export interface SandboxOptions {
+  /** The Salt release to behave as, e.g. `3006.27` (default: the newest, release.ts). */
+  release?: string;
+  /** The master's `minimum_auth_version`, when not the release's own (`"bad load"` below it). */
+  minimumAuthVersion?: number;
   /** A count (`minion-1`…`minion-N`), ids, or ids with options; default `['minion-1', 'minion-2']`. */
   minions?: number | string[] | Record<string, SandboxMinionOptions>;
   /** Default `{ saltdev: { password: 'saltdev' } }`. */
@@ -57,6 +64,10 @@ export interface Sandbox {
   /** Make a minion slow, down or normal at run time (unknown ids become new accepted minions). */
   setMinion(id: string, options: SandboxMinionOptions): void;
   setReplyDelay(seconds: number): void;
+  /** Answer the next request with `reply` instead of running it (a 3008 worker-pool error, say). */
+  injectReply(reply: SaltValue): void;
+  /** The release being reproduced. */
+  release: SaltRelease;
   /** Every decoded request load received, in order. */
   requests: SaltMap[];
   /** Every simulated execution on a minion. */
@@ -91,11 +102,19 @@ function minionEntries(minions: SandboxOptions['minions']): [string, SandboxMini
 
 /**
  * The other sockets of a master's sock_dir. Clients only check they exist (salt-api's "is the
- * master running" test); connections to them are closed at once.
+ * master running" test); connections to them are closed at once. With 3008's worker pools,
+ * `workers.ipc` is a plain marker file rather than a socket.
  */
-async function listenMarkers(sockDir: string): Promise<UnixServer[]> {
-  return Promise.all(['workers.ipc', 'publish_pull.ipc'].map((name) => listenUnix(join(sockDir, name), (socket) => socket.destroy())));
+async function listenMarkers(sockDir: string, release: SaltRelease): Promise<Marker[]> {
+  const names = release.workerPools ? ['publish_pull.ipc'] : ['workers.ipc', 'publish_pull.ipc'];
+  const sockets: Marker[] = await Promise.all(names.map((name) => listenUnix(join(sockDir, name), (socket) => socket.destroy())));
+  if (!release.workerPools) return sockets;
+  const file = join(sockDir, 'workers.ipc');
+  await writeFile(file, '', { mode: 0o600 });
+  return [...sockets, { close: () => rm(file, { force: true }) }];
 }
+
+type Marker = Pick<UnixServer, 'close'>;
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const ownDir = options.sockDir === undefined;
@@ -134,7 +153,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     timers,
   );
-  const bus = new EventBus(sockDir);
+  const release = saltRelease(options.release);
+  const bus = new EventBus(sockDir, release);
   const recorder: Recorder = { requests: [], executed: [], enabled: options.record ?? true };
   let online = false;
   let port = options.retPort ?? 0;
@@ -164,17 +184,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return online;
     },
     options: masterOptions,
+    release,
   };
-  const channel = new RequestChannel(new ClearFuncs(ctx, new Wheel(ctx)), (load) => {
-    if (recorder.enabled) recorder.requests.push(load);
-  });
-  const server = new RequestServer(channel, timers, () => replyDelay);
-  let markers: UnixServer[] = [];
+  const channel = new RequestChannel(
+    new ClearFuncs(ctx, new Wheel(ctx)),
+    (load) => {
+      if (recorder.enabled) recorder.requests.push(load);
+    },
+    release,
+    options.minimumAuthVersion,
+  );
+  const injected: SaltValue[] = [];
+  const server = new RequestServer(channel, timers, () => replyDelay, () => injected.shift());
+  let markers: Marker[] = [];
 
   const startMaster = async (): Promise<void> => {
     if (online) return;
     await bus.start();
-    markers = await listenMarkers(sockDir);
+    markers = await listenMarkers(sockDir, release);
     port = await server.bind(HOST, port);
     masterOptions.ret_port = port;
     online = true;
@@ -215,6 +242,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setReplyDelay(seconds: number) {
       replyDelay = Math.max(0, seconds);
     },
+    injectReply(reply: SaltValue) {
+      injected.push(reply);
+    },
+    release,
     fireEvent(tag: string, data: SaltMap) {
       bus.fire(tag, data);
     },

@@ -66,7 +66,7 @@ export async function publish(ctx: MasterContext, load: SaltMap): Promise<Comman
 
   const jid = pyTruthy(load.jid) ? pythonStr(load.jid) : newJid();
   load.jid = jid;
-  ctx.bus.fire(jid, { minions });
+  if (ctx.release.bareJidEvent) ctx.bus.fire(jid, { minions });
   ctx.bus.fire(`salt/job/${jid}/new`, {
     jid,
     tgt_type: load.tgt_type,
@@ -79,7 +79,7 @@ export async function publish(ctx: MasterContext, load: SaltMap): Promise<Comman
   });
   ctx.jobs.saveLoad(jid, load, minions);
   const pub = minionLoad(load, extra, delimiter);
-  ctx.bus.fire(`salt/job/${jid}/publish`, pub);
+  if (ctx.release.publishEvent) ctx.bus.fire(`salt/job/${jid}/publish`, pub);
 
   return {
     reply: { enc: 'clear', load: { jid, minions, missing } },

@@ -9,6 +9,7 @@ import type { RequestChannel } from './channel.js';
 import type { CommandResult } from './context.js';
 import type { Timers } from './timers.js';
 import { reportUnexpected } from './unexpected.js';
+import type { SaltValue } from '../salt/types.js';
 
 /** How long a restart keeps retrying while the OS still holds the old port. */
 const REBIND_TIMEOUT_MS = 5000;
@@ -36,6 +37,8 @@ export class RequestServer {
     private readonly channel: RequestChannel,
     private readonly timers: Timers,
     private readonly replyDelay: () => number,
+    /** A reply that stands in for the next request's (fault injection), if any. */
+    private readonly injectedReply: () => SaltValue | undefined = () => undefined,
   ) {}
 
   /** Bind on `host:port` (0 = any free port) and return the bound port. */
@@ -85,8 +88,9 @@ export class RequestServer {
 
   private async respond(router: Router, header: Buffer[], body: Buffer): Promise<void> {
     let result: CommandResult;
+    const injected = this.injectedReply();
     try {
-      result = await this.channel.handle(body);
+      result = injected === undefined ? await this.channel.handle(body) : { reply: injected };
     } catch (error) {
       reportUnexpected('request channel', error);
       result = { reply: 'Some exception handling minion payload' };

@@ -185,6 +185,32 @@ export class Wheel {
 
   /** `ClearFuncs.wheel` after authorisation (`load` holds the function's keywords): the reply `{tag, data}`. */
   async call(fun: string, load: SaltMap, user: SaltValue): Promise<SaltMap> {
+    return this.ctx.release.wheelPicksJid ? this.callOwnJid(fun, load, user) : this.callWrapped(fun, load, user);
+  }
+
+  /**
+   * 3008: one jid J of the master's choosing, set as `__jid__`/`__tag__`/`__user__` over whatever
+   * the caller sent; the function's own `new`/`ret` events are the only ones, and the reply's data
+   * is not an event (no `_stamp`).
+   */
+  private async callOwnJid(fun: string, load: SaltMap, user: SaltValue): Promise<SaltMap> {
+    const jid = newJid();
+    const tag = `salt/wheel/${jid}`;
+    const data: SaltMap = { fun: `wheel.${fun}`, jid, tag, user };
+    try {
+      if ('full_return' in load) {
+        throw new PyError('TypeError', "call_func() got multiple values for keyword argument 'full_return'");
+      }
+      const inner = await runLow(this.ctx, { client: 'wheel', functions: this.functions, fun, low: { ...load, __jid__: jid, __tag__: tag, __user__: user }, jid, tag, user });
+      return { tag, data: { ...data, return: inner.return, success: inner.success } };
+    } catch (error) {
+      if (!(error instanceof PyError)) throw error;
+      return { tag, data: { ...data, return: `Exception occurred in wheel ${fun}: ${error.describe()}`, success: false } };
+    }
+  }
+
+  /** Before 3008: the master's jid J1 wraps the wheel runner's own J2, each with `new`/`ret`. */
+  private async callWrapped(fun: string, load: SaltMap, user: SaltValue): Promise<SaltMap> {
     const { ctx } = this;
     const jid = newJid();
     const tag = `salt/wheel/${jid}`;

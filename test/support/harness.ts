@@ -8,6 +8,7 @@ import { settingsFromMaster } from '../../src/config/settings.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
 import type { Settings } from '../../src/config/types.js';
+import { RELEASE } from './release.js';
 
 export interface Harness {
   sandbox: Sandbox;
@@ -25,14 +26,19 @@ export interface HarnessOptions {
   /** Master options layered over the sandbox's config. */
   master?: Record<string, unknown>;
   server?: ServerOptions;
+  /** Write the API's log (from level info) to this file instead of errors only to stderr. */
+  logFile?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const sandbox = await startSandbox(options.sandbox ?? {});
+  const sandbox = await startSandbox({ release: RELEASE.version, ...options.sandbox });
   const raw: Record<string, unknown> = { ...sandbox.config, ...options.master };
   raw.rest_koa = { ...(sandbox.config.rest_koa as Record<string, unknown>), port: 0, host: '127.0.0.1', ...options.api };
   const settings = settingsFromMaster(raw, 'test sandbox');
-  const server = await startServer(settings, createLogger({ level: process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'error' }), options.server);
+  const logger = options.logFile
+    ? createLogger({ level: 'info', file: options.logFile })
+    : createLogger({ level: process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'error' });
+  const server = await startServer(settings, logger, options.server);
   return {
     sandbox,
     server,

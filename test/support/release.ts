@@ -1,0 +1,10 @@
+/**
+ * The Salt release the sandbox reproduces in this test run: `SALT_RELEASE` (set by the release
+ * matrix, test/matrix.ts), else the sandbox's default, the newest release.
+ */
+import { DEFAULT_RELEASE, saltRelease, type SaltRelease } from '../../src/sandbox/release.js';
+
+export const RELEASE: SaltRelease = saltRelease(process.env.SALT_RELEASE ?? DEFAULT_RELEASE);
+
+/** An event `_stamp` of this release (the fraction is left out when the microseconds are 0), as a regex source. */
+export const STAMP_SOURCE = `\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d{6})?${RELEASE.zonedStamps ? '\\+00:00' : ''}`;
