@@ -7,6 +7,7 @@ import type { Next } from 'koa';
 import { ApiError, Errors } from '../src/errors.js';
 import type { Logger } from '../src/log.js';
 import type { ApiContext } from '../src/state.js';
+import { redactUrl } from '../src/redactUrl.js';
 import { contentTypeOf, type SerializerRegistry } from '../serializers/registry.js';
 
 /** Errors thrown by libraries below us (raw-body, koa) carry an HTTP status of their own. */
@@ -42,7 +43,7 @@ export function errorHandler(registry: SerializerRegistry, options: { debug: boo
     } catch (caught) {
       let error = caught instanceof ApiError ? caught : fromHttpError(caught, options.bodyLimit);
       if (!error) {
-        options.log.error(`unexpected error on ${ctx.method} ${ctx.path}`, { error: caught instanceof Error ? (caught.stack ?? caught.message) : String(caught) });
+        options.log.error(`unexpected error on ${ctx.method} ${redactUrl(ctx.path)}`, { error: caught instanceof Error ? (caught.stack ?? caught.message) : String(caught) });
         error = Errors.Unexpected();
         if (options.debug && caught instanceof Error) error = new ApiError(error.code, 500, caught.stack ?? caught.message);
       }

@@ -9,6 +9,7 @@ import type { Next } from 'koa';
 import { Sink } from './log.js';
 import { clientIp } from '../middleware/clientIp.js';
 import type { ApiContext } from './state.js';
+import { redactUrl } from './redactUrl.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -47,7 +48,7 @@ export class AccessLog {
       const { req, res } = ctx;
       const host = clientIp(ctx);
       res.once('close', () => {
-        const request = `${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}`;
+        const request = `${req.method ?? ''} ${redactUrl(req.url ?? '')} HTTP/${req.httpVersion}`;
         const referer = req.headers.referer ?? '';
         const agent = req.headers['user-agent'] ?? '';
         // Before headers go out, statusCode is only Koa's placeholder 404.

@@ -15,6 +15,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { accessTime } from '../src/accessLog.js';
 import { RELEASE } from './support/release.js';
 import { startHarness, login } from './support/harness.js';
+import { openSse } from './support/sseClient.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const ACCESS_LINE = /^(\S+) - - (\[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}\]) "([^"\\]*(?:\\.[^"\\]*)*)" (\d{3}) (\d+|-) "(.*)" "(.*)"$/;
@@ -79,6 +80,30 @@ describe('log_access_file', () => {
       expect(await slow).to.equal('left');
       const [, , , , , left] = await linesOf(file, 6);
       expect(ACCESS_LINE.exec(left ?? '')?.slice(3, 6)).to.deep.equal(['POST / HTTP/1.1', '499', '-']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('never writes a token that came in the URL (/events?token=, ?salt_token=, /ws/<token>)', async () => {
+    const file = path.join(dir, 'access-redacted.log');
+    const h = await startHarness({ api: { log_access_file: file } });
+    try {
+      const token = await login(h);
+      for (const target of [`/events?token=${token}`, `/events?tag=x&salt_token=${token}`]) {
+        const stream = await openSse(h.url, target);
+        expect(stream.status).to.equal(200);
+        stream.close();
+      }
+      // Without an upgrade there is no WebSocket to answer; the URL is logged all the same.
+      await h.http.get(`/ws/${token}`).expect(404);
+      const lines = await linesOf(file, 4);
+      expect(lines.join('\n')).to.not.include(token);
+      expect(lines.slice(1).map((line) => ACCESS_LINE.exec(line)?.[3])).to.deep.equal([
+        'GET /events?token=REDACTED HTTP/1.1',
+        'GET /events?tag=x&salt_token=REDACTED HTTP/1.1',
+        'GET /ws/REDACTED HTTP/1.1',
+      ]);
     } finally {
       await h.close();
     }
