@@ -6,7 +6,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from './configError.js';
-import { globToRegExp } from '../salt/match.js';
+import { compileGlob } from '../salt/match.js';
 
 const MAGIC = /[*?[]/;
 
@@ -43,7 +43,7 @@ export async function glob(pattern: string): Promise<string[]> {
       if (await exists(candidate)) matches.push(candidate);
       continue;
     }
-    const matcher = globToRegExp(basename);
+    const matcher = compileGlob(basename);
     const showHidden = basename.startsWith('.');
     for (const name of await listDir(dir)) {
       if ((showHidden || !name.startsWith('.')) && matcher.test(name)) matches.push(path.join(dir, name));

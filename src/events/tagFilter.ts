@@ -3,7 +3,7 @@
  * when its tag matches any of them. No parameter means every event, as in salt-api.
  */
 import { Errors } from '../errors.js';
-import { globToRegExp } from '../salt/match.js';
+import { compileGlob } from '../salt/match.js';
 
 export type TagFilter = (tag: string) => boolean;
 
@@ -20,6 +20,6 @@ export function tagFilter(param: string | string[] | undefined): TagFilter {
   if (globs.some((glob) => glob.length > MAX_GLOB_LENGTH)) {
     throw Errors.BadRequest(`A tag filter may be at most ${MAX_GLOB_LENGTH} characters long`);
   }
-  const patterns = globs.map(globToRegExp);
+  const patterns = globs.map(compileGlob);
   return (tag) => patterns.some((pattern) => pattern.test(tag));
 }

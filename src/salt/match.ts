@@ -21,50 +21,123 @@ function cached(key: string, build: () => RegExp): RegExp | null {
   return re;
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+/** One position of a glob: a literal character, `?`, a `[…]` class, or `*` (any run, even empty). */
+type GlobToken = { kind: 'char'; char: string } | { kind: 'any' } | { kind: 'class'; test: (char: string) => boolean } | { kind: 'star' };
+
+/** A compiled `fnmatch` pattern: the whole text must match. */
+export interface GlobMatcher {
+  test(text: string): boolean;
 }
 
-/** `fnmatch.translate` (POSIX, case-sensitive), producing a JavaScript source. */
-function translateGlob(pattern: string): string {
-  let out = '';
-  let i = 0;
-  const n = pattern.length;
-  while (i < n) {
-    const c = pattern[i++];
-    if (c === '*') {
-      if (!out.endsWith('.*')) out += '.*';
-    } else if (c === '?') {
-      out += '.';
-    } else if (c === '[') {
-      let j = i;
-      if (j < n && pattern[j] === '!') j++;
-      if (j < n && pattern[j] === ']') j++;
-      while (j < n && pattern[j] !== ']') j++;
-      if (j >= n) {
-        out += '\\[';
-      } else {
-        let stuff = pattern.slice(i, j).replace(/\\/g, '\\\\').replace(/]/g, '\\]');
-        i = j + 1;
-        if (stuff.startsWith('!')) stuff = `^${stuff.slice(1)}`;
-        else if (stuff.startsWith('^') || stuff.startsWith('[')) stuff = `\\${stuff}`;
-        out += `[${stuff}]`;
-      }
+/**
+ * The class `[…]` whose content starts at `start` (after the `[`), as `fnmatch.translate` reads it:
+ * a leading `!` negates, a `]` right after the opening (or after `!`) is literal, ranges `a-z`.
+ * Returns the token and where the pattern continues, or undefined when no `]` closes it (the `[`
+ * is then a literal, as in Python).
+ */
+function classToken(chars: string[], start: number): { token: GlobToken; next: number } | undefined {
+  let j = start;
+  if (j < chars.length && chars[j] === '!') j++;
+  if (j < chars.length && chars[j] === ']') j++;
+  while (j < chars.length && chars[j] !== ']') j++;
+  if (j >= chars.length) return undefined;
+  let body = chars.slice(start, j);
+  const negated = body[0] === '!';
+  if (negated) body = body.slice(1);
+  const ranges: [number, number][] = [];
+  for (let k = 0; k < body.length; k++) {
+    const low = body[k]!.codePointAt(0)!;
+    if (body[k + 1] === '-' && k + 2 < body.length) {
+      ranges.push([low, body[k + 2]!.codePointAt(0)!]);
+      k += 2;
     } else {
-      out += escapeRegex(c);
+      ranges.push([low, low]);
     }
   }
-  return out;
+  // One character against a list of ranges: no backtracking whatever the class holds.
+  const inClass = (char: string) => {
+    const code = char.codePointAt(0)!;
+    return ranges.some(([low, high]) => code >= low && code <= high);
+  };
+  return { token: { kind: 'class', test: negated ? (char) => !inClass(char) : inClass }, next: j + 1 };
 }
 
-/** A compiled `fnmatch` pattern (the whole text must match); an unterminated `[` is literal. */
-export function globToRegExp(pattern: string): RegExp {
-  return cached(`g:${pattern}`, () => new RegExp(`^(?:${translateGlob(pattern)})$`, 's')) ?? /(?!)/;
+/** Tokens of a pattern given as characters (code points, as Python indexes a str). */
+function globTokens(chars: string[]): GlobToken[] {
+  const tokens: GlobToken[] = [];
+  let i = 0;
+  while (i < chars.length) {
+    const c = chars[i++]!;
+    const bracket = c === '[' ? classToken(chars, i) : undefined;
+    if (c === '*') {
+      if (tokens.at(-1)?.kind !== 'star') tokens.push({ kind: 'star' });
+    } else if (c === '?') {
+      tokens.push({ kind: 'any' });
+    } else if (bracket) {
+      tokens.push(bracket.token);
+      i = bracket.next;
+    } else {
+      tokens.push({ kind: 'char', char: c });
+    }
+  }
+  return tokens;
+}
+
+function matchesOne(token: GlobToken, char: string): boolean {
+  if (token.kind === 'char') return token.char === char;
+  if (token.kind === 'class') return token.test(char);
+  return true;
+}
+
+/**
+ * Match without a backtracking regex: a failed match after a `*` resumes from the latest `*` only,
+ * one character further. Every other token takes exactly one character, so that is complete, and
+ * the work is at most text length × pattern length, however many `*` the pattern has (a
+ * backtracking regex of `*?*?*?…!` took seconds on one tag).
+ */
+function globMatch(tokens: GlobToken[], text: ArrayLike<string>): boolean {
+  let t = 0;
+  let p = 0;
+  let starToken = -1;
+  let starText = 0;
+  while (t < text.length) {
+    const token = tokens[p];
+    if (token !== undefined && token.kind !== 'star' && matchesOne(token, text[t]!)) {
+      t++;
+      p++;
+    } else if (token?.kind === 'star') {
+      starToken = p++;
+      starText = t;
+    } else if (starToken >= 0) {
+      p = starToken + 1;
+      t = ++starText;
+    } else {
+      return false;
+    }
+  }
+  while (tokens[p]?.kind === 'star') p++;
+  return p === tokens.length;
+}
+
+const compiledGlobs = new Map<string, GlobMatcher>();
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** A compiled `fnmatch` pattern (POSIX, case-sensitive); an unterminated `[` is literal. */
+export function compileGlob(pattern: string): GlobMatcher {
+  let matcher = compiledGlobs.get(pattern);
+  if (matcher) return matcher;
+  // Characters, not UTF-16 units: `?` takes one character, as in Python. Text without surrogates
+  // (nearly all of it) is indexed as it is.
+  const tokens = globTokens([...pattern]);
+  matcher = { test: (text) => globMatch(tokens, SURROGATE.test(text) ? [...text] : text) };
+  if (compiledGlobs.size >= MAX_CACHED) compiledGlobs.clear();
+  compiledGlobs.set(pattern, matcher);
+  return matcher;
 }
 
 /** Python `fnmatch.fnmatch` (POSIX, case-sensitive). */
 export function fnmatch(name: string, pattern: string): boolean {
-  return globToRegExp(pattern).test(name);
+  return compileGlob(pattern).test(name);
 }
 
 /**
