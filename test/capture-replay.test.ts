@@ -14,7 +14,7 @@ import { openRaw, sendRaw, type RawRequest, type RawResponse } from './support/r
 import { shapeMismatches, type ShapeOptions } from './support/shape.js';
 import { projectRoot, sharedPath } from './support/paths.js';
 import type { SandboxOptions } from '../src/sandbox/index.js';
-import { RELEASE } from './support/release.js';
+import { RELEASE, wheelAnswerAsOfRelease } from './support/release.js';
 
 export interface DeliberateDifference {
   capture: string;
@@ -236,16 +236,9 @@ async function expectSameShape(name: string, res: RawResponse, like: string, opt
   expect(shapeMismatches(actual, expected, options), `shape of ${name} against ${like}`).to.deep.equal([]);
 }
 
-/**
- * The recorded answer as salt-api gives it in front of this run's release: from 3008 a wheel
- * reply's data is the master's own, without `_stamp` (salt-versions.md §6), and salt-api passes
- * it on as it is.
- */
+/** The recorded answer as salt-api gives it in front of this run's release. */
 function asOfRelease(name: string, recorded: unknown): unknown {
-  if (!RELEASE.wheelPicksJid || !/-wheel-/.test(name)) return recorded;
-  const entry = (recorded as { return: { data: Record<string, unknown> }[] }).return[0]!;
-  delete entry.data._stamp;
-  return recorded;
+  return /-wheel-/.test(name) ? wheelAnswerAsOfRelease(recorded) : recorded;
 }
 
 async function expectDocumentedDifference(row: DeliberateDifference, res: RawResponse): Promise<void> {

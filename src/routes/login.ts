@@ -9,6 +9,7 @@ import { clearedSessionCookie, sessionCookie } from '../../middleware/session.js
 import { clientIp, isSecure } from '../../middleware/clientIp.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
 import { apiAclAllows } from './apiAcl.js';
+import { announceLogout } from '../salt/logoutNotice.js';
 
 /** What a successful login answers (http-api.md §7.4), as salt-api does. */
 export function loginReturn(token: SaltToken, externalAuth: ExternalAuth): SaltMap {
@@ -46,24 +47,10 @@ export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
     const token = ctx.state.token;
     if (token) {
       deps.salt.tokens.revoke(token);
-      await deleteOnMaster(deps, token.token);
+      const outcome = await announceLogout(deps.salt.bus, token);
+      if (outcome !== 'published') deps.salt.log.warn(`logout not announced to other API processes (${outcome}); this one refuses the token until it expires`);
     }
     ctx.append('Set-Cookie', clearedSessionCookie(isSecure(ctx)));
     reply(ctx, { return: 'Your token has been cleared' });
   });
-}
-
-/**
- * Ask the master to forget the token (runner `auth.del_token`, run with the token itself).
- * Where the user may not run it, the token stays valid on the master until it expires, but
- * this process keeps refusing it (TokenAuthority.revoke).
- */
-async function deleteOnMaster(deps: RouteDeps, token: string): Promise<void> {
-  try {
-    await deps.salt.master.runner({ fun: 'auth.del_token', kwarg: { arg: [], kwarg: { token } }, token });
-  } catch (error) {
-    deps.salt.log.info('the master did not delete the logged-out token; this process refuses it until it expires', {
-      reason: error instanceof Error ? error.message : String(error),
-    });
-  }
 }

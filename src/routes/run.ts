@@ -2,7 +2,7 @@
 import { Errors } from '../errors.js';
 import { requireLowstate } from '../lowstate.js';
 import { isMap } from '../salt/master.js';
-import type { SaltValue } from '../salt/types.js';
+import type { SaltMap, SaltValue } from '../salt/types.js';
 import { reply } from '../state.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
 import { welcome } from './root.js';
@@ -22,15 +22,11 @@ export function registerRun(router: ApiRouter, deps: RouteDeps): void {
       if (typeof username !== 'string' || typeof password !== 'string' || typeof eauth !== 'string') {
         throw Errors.TokenParamsRequired();
       }
-      const [token] = await deps.salt.netapi.runChunk({
-        client: 'runner',
-        fun: 'auth.mk_token',
-        kwarg: { username, password, eauth },
-        username,
-        password,
-        eauth,
-      });
-      tokens.push(token ?? null);
+      // The master's clear mk_token, as /login uses: salt-api ran the runner auth.mk_token, which
+      // put the password and the new token on the event bus for every event-stream reader.
+      const token = await deps.salt.tokens.login({ username, password, eauth });
+      if (!token) throw Errors.MasterAuth(`Authentication failure of type "eauth" occurred for user ${username}.`);
+      tokens.push(token as unknown as SaltMap);
     }
     reply(ctx, tokens);
   });

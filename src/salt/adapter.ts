@@ -8,6 +8,7 @@ import { MasterClient } from './master.js';
 import { NetapiClient } from './netapi.js';
 import { RequestChannel } from './requestChannel.js';
 import { TokenAuthority } from './tokens.js';
+import { followLogouts } from './logoutNotice.js';
 
 export interface SaltAdapter extends SaltContext {
   netapi: NetapiClient;
@@ -65,6 +66,7 @@ export async function createSaltAdapter(settings: Settings, log: Logger): Promis
   bus.on('up', () => log.info('master event bus connected'));
   await bus.start();
   const tokens = new TokenAuthority(master, settings.api.token_cache_ttl * 1000);
+  followLogouts(bus, tokens);
   const context: SaltContext = { master, bus, tokens, settings: settings.master, log };
   return {
     ...context,

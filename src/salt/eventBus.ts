@@ -12,7 +12,7 @@ import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { frameBody, parseEventBody } from './codec.js';
 import { BusFrameReader, type BusFraming } from './busFraming.js';
-import { EventFirer, FRAMING_PROBE_TAG, type FireOutcome, type PullFramingSetting } from './eventFirer.js';
+import { EventFirer, INTERNAL_TAG_PREFIX, type FireOutcome, type PullFramingSetting } from './eventFirer.js';
 import { jidOfTag, eventStamp, stampIsZoned } from './jid.js';
 import type { EventFrame, SaltMap } from './types.js';
 
@@ -153,7 +153,7 @@ export class EventBus extends EventEmitter {
     return () => this.taps.delete(handler);
   }
 
-  /** Receive every event, framing probes included, to confirm that a fired event was published. */
+  /** Receive every event, the API's own included (framing probes, logout notices). */
   watchPublished(handler: EventHandler): () => void {
     this.publishedWatchers.add(handler);
     return () => this.publishedWatchers.delete(handler);
@@ -267,8 +267,8 @@ export class EventBus extends EventEmitter {
 
   private dispatch(event: EventFrame): void {
     for (const watcher of this.publishedWatchers) watcher(event);
-    // Probes of the pull socket's framing are the API's own business, not its clients'.
-    if (event.tag === FRAMING_PROBE_TAG) return;
+    // Framing probes and logout notices are the API's own business, not its clients'.
+    if (event.tag.startsWith(INTERNAL_TAG_PREFIX)) return;
     for (const tap of this.taps) tap(event);
     const jid = jidOfTag(event.tag);
     if (jid === undefined) return;

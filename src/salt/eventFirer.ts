@@ -52,8 +52,11 @@ export interface EventFirerOptions {
 /** Milliseconds a master gets to republish the first probe, in the likelier framing. */
 const QUICK_PROBE_MS = 300;
 
+/** Tags of the API's own events, which its event streams never show (probes, logout notices). */
+export const INTERNAL_TAG_PREFIX = 'salt/netapi/koa/';
+
 /** Tag of the probe events that find the pull socket's framing. */
-export const FRAMING_PROBE_TAG = 'salt/netapi/koa/framing';
+export const FRAMING_PROBE_TAG = `${INTERNAL_TAG_PREFIX}framing`;
 
 export class EventFirer {
   private detected?: BusFraming;

@@ -15,6 +15,16 @@ const CACHE_KEEP = (CACHE_MAX * 3) / 4;
 /** A minted token is reused for the same credentials until this close to its expiry. */
 const MINT_MARGIN_S = 60;
 
+/** Revocations older than their token's expire are swept; beyond this many, the oldest go first. */
+const REVOKED_MAX = 100_000;
+/** A revocation notice from the bus is kept no longer than this, whatever expire it names. */
+const REVOKE_MAX_S = 30 * 24 * 3600;
+
+/** What identifies a token in a revocation: its SHA-256, so the token itself never travels. */
+export function tokenDigest(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
 interface Cached {
   record: SaltToken;
   until: number;
@@ -27,6 +37,7 @@ export function isWellFormedToken(token: unknown): token is string {
 export class TokenAuthority {
   private readonly valid = new Map<string, Cached>();
   private readonly inflight = new Map<string, Promise<SaltToken | undefined>>();
+  /** Token digests refused until the given epoch second (their token's expire). */
   private readonly revoked = new Map<string, number>();
   private readonly minted = new Map<string, SaltToken>();
 
@@ -39,11 +50,7 @@ export class TokenAuthority {
   async validate(token: unknown): Promise<SaltToken | undefined> {
     if (!isWellFormedToken(token)) return undefined;
     const now = Date.now();
-    const revokedUntil = this.revoked.get(token);
-    if (revokedUntil !== undefined) {
-      if (revokedUntil * 1000 > now) return undefined;
-      this.revoked.delete(token);
-    }
+    if (this.isRevoked(token, now)) return undefined;
     const cached = this.valid.get(token);
     if (cached && cached.until > now) return cached.record;
     if (cached) this.valid.delete(token);
@@ -53,8 +60,9 @@ export class TokenAuthority {
       this.inflight.set(token, pending);
     }
     const record = await pending;
-    if (record && !this.revoked.has(token)) this.remember(record);
-    return record && !this.revoked.has(token) ? record : undefined;
+    if (!record || this.isRevoked(token, Date.now())) return undefined;
+    this.remember(record);
+    return record;
   }
 
   /** Log in with eauth credentials (the master's `mk_token`). */
@@ -74,7 +82,7 @@ export class TokenAuthority {
       .update(`${credentials.eauth}\0${credentials.username}\0${credentials.password}`)
       .digest('hex');
     const known = this.minted.get(key);
-    if (known && known.expire - MINT_MARGIN_S > Date.now() / 1000 && !this.revoked.has(known.token)) return known;
+    if (known && known.expire - MINT_MARGIN_S > Date.now() / 1000 && !this.isRevoked(known.token, Date.now())) return known;
     const record = await this.login({ ...credentials });
     if (!record) return undefined;
     if (this.minted.size >= CACHE_MAX) this.minted.clear();
@@ -85,8 +93,40 @@ export class TokenAuthority {
   /** Refuse this token in this process until it expires, whatever the master says. */
   revoke(record: SaltToken): void {
     this.valid.delete(record.token);
-    this.revoked.set(record.token, record.expire);
+    this.revokeDigest(tokenDigest(record.token), record.expire);
     for (const [key, minted] of this.minted) if (minted.token === record.token) this.minted.delete(key);
+  }
+
+  /**
+   * Refuse the token with this digest until `expire` (another API process logged it out). The
+   * notice comes from the bus, where anyone who may fire events can write: it is bounded in time
+   * and in number, and only ever refuses a token.
+   */
+  revokeDigest(digest: string, expire: number): void {
+    const now = Date.now();
+    if (this.revoked.size >= REVOKED_MAX) this.sweepRevoked(now);
+    this.revoked.delete(digest);
+    this.revoked.set(digest, Math.min(expire, now / 1000 + REVOKE_MAX_S));
+    for (const [token] of this.valid) if (tokenDigest(token) === digest) this.valid.delete(token);
+  }
+
+  private isRevoked(token: string, now: number): boolean {
+    if (this.revoked.size === 0) return false;
+    const digest = tokenDigest(token);
+    const until = this.revoked.get(digest);
+    if (until === undefined) return false;
+    if (until * 1000 > now) return true;
+    this.revoked.delete(digest);
+    return false;
+  }
+
+  /** Drop lapsed revocations, then the oldest down to three quarters of the cap. */
+  private sweepRevoked(now: number): void {
+    for (const [digest, until] of this.revoked) if (until * 1000 <= now) this.revoked.delete(digest);
+    for (const digest of this.revoked.keys()) {
+      if (this.revoked.size <= (REVOKED_MAX * 3) / 4) break;
+      this.revoked.delete(digest);
+    }
   }
 
   private remember(record: SaltToken): void {
