@@ -16,6 +16,7 @@ import { errorHandler } from '../middleware/errors.js';
 import { negotiate } from '../middleware/negotiate.js';
 import { parseBody } from '../middleware/bodyParser.js';
 import { requireSession } from '../middleware/auth.js';
+import { admitsFrom } from './routes/apiAcl.js';
 import type { RouteDeps } from './routes/deps.js';
 import { registerRoot } from './routes/root.js';
 import { registerLogin } from './routes/login.js';
@@ -59,8 +60,9 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
     settings,
     tls,
     parseBody: parseBody(registry, { limit, maxDepth: settings.api.max_body_depth }),
-    requireSession: requireSession(salt.tokens),
+    requireSession: requireSession(salt.tokens, settings.api.api_acl),
     stats: new ServerStats(),
+    callerOf: (ctx) => ({ session: ctx.state.token, admits: admitsFrom(settings.api.api_acl, ctx) }),
   };
 
   registerRoot(router, deps);

@@ -29,9 +29,14 @@ export function streamCredential(ctx: ApiContext, pathToken?: string): StreamCre
   return { token, ambient: token !== undefined && !ctx.get('X-Auth-Token').trim() };
 }
 
-/** The token's record; 401 for a missing, malformed, unknown, expired or logged-out token. */
-export async function authenticateStream(tokens: TokenAuthority, credential: StreamCredential): Promise<SaltToken> {
+/** The token's record; 401 for a missing, malformed, unknown, expired or logged-out token, or a user refused by `api_acl`. */
+export async function authenticateStream(
+  tokens: TokenAuthority,
+  credential: StreamCredential,
+  admits: (username: string) => boolean,
+): Promise<SaltToken> {
   const record = await tokens.validate(credential.token);
-  if (!record) throw Errors.NotAuthenticated();
+  // A user `api_acl` keeps out of this address is as unknown as a bad token.
+  if (!record || !admits(record.name)) throw Errors.NotAuthenticated();
   return record;
 }

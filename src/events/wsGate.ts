@@ -14,6 +14,8 @@ import type { TokenAuthority } from '../salt/tokens.js';
 import type { ApiContext } from '../state.js';
 import { authenticateStream, streamCredential } from './streamAuth.js';
 import { tagFilter } from './tagFilter.js';
+import { apiAclAllows } from '../routes/apiAcl.js';
+import type { ApiAcl } from '../config/types.js';
 import type { WsGrant } from './wsSession.js';
 
 export interface WsGateOptions {
@@ -23,6 +25,7 @@ export interface WsGateOptions {
   trustedProxies: readonly string[];
   authorizedIps?: readonly string[];
   corsOrigin?: string | string[];
+  apiAcl?: ApiAcl;
 }
 
 export interface WsGate {
@@ -64,7 +67,8 @@ export function wsGate(options: WsGateOptions): WsGate {
       if (authorized && !authorized.has(resolveClient(ctx.req, trusted).ip)) throw Errors.BadIp();
       const credential = streamCredential(ctx, pathToken);
       if (credential.ambient && !originAllowed(ctx)) throw Errors.OriginRefused();
-      const token = await authenticateStream(options.tokens, credential);
+      const client = resolveClient(ctx.req, trusted).ip;
+      const token = await authenticateStream(options.tokens, credential, (username) => apiAclAllows(options.apiAcl, username, () => client));
       return { token, filter: tagFilter(ctx.query.tag), formatEvents: ctx.query.format_events !== undefined };
     },
   };

@@ -1,5 +1,11 @@
-/** salt-api's `api_acl` check on /login (http-api.md §8): username and client IP. */
+/**
+ * salt-api's `api_acl` (http-api.md §8): which users may come from which client addresses.
+ * salt-api checked it on /login only, so a token from /token, eauth credentials on /run or a token
+ * obtained elsewhere went around it; here every path that takes credentials or a token checks it.
+ */
 import type { ApiAcl } from '../config/types.js';
+import type { ApiContext } from '../state.js';
+import { clientIp } from '../../middleware/clientIp.js';
 
 /** `ip` is asked for only when an ACL is configured. */
 export function apiAclAllows(acl: ApiAcl | undefined, username: string, ip: () => string): boolean {
@@ -12,4 +18,9 @@ export function apiAclAllows(acl: ApiAcl | undefined, username: string, ip: () =
   const client = ip();
   const address = client.startsWith('::ffff:') ? client.slice(7) : client;
   return list.includes('*') || list.includes(address);
+}
+
+/** `api_acl` against the request's client (as resolved through `trusted_proxies`). */
+export function admitsFrom(acl: ApiAcl | undefined, ctx: ApiContext): (username: string) => boolean {
+  return (username) => apiAclAllows(acl, username, () => clientIp(ctx));
 }

@@ -4,7 +4,8 @@ import type { Middleware } from 'koa';
 import type { Settings } from '../config/types.js';
 import type { SaltAdapter } from '../salt/adapter.js';
 import type { ServerStats } from '../stats/serverStats.js';
-import type { ApiState } from '../state.js';
+import type { ApiContext, ApiState } from '../state.js';
+import type { Caller } from '../salt/netapi.js';
 
 export interface RouteDeps {
   salt: SaltAdapter;
@@ -17,6 +18,8 @@ export interface RouteDeps {
   tls: boolean;
   /** This server's request and event-stream counters (event streams call `trackEventStream`). */
   stats: ServerStats;
+  /** Who runs a lowstate for this request: its confirmed session and its `api_acl` check. */
+  callerOf(ctx: ApiContext): Caller;
 }
 
 export type ApiRouter = Router<ApiState>;

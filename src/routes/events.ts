@@ -59,7 +59,7 @@ function eventsEndpoint(deps: RouteDeps, hub: EventHub) {
       ctx.set('Allow', 'GET, HEAD');
       throw Errors.MethodNotAllowed();
     }
-    const token = await authenticateStream(deps.salt.tokens, streamCredential(ctx));
+    const token = await authenticateStream(deps.salt.tokens, streamCredential(ctx), deps.callerOf(ctx).admits);
     const filter = tagFilter(ctx.query.tag);
     ctx.status = 200;
     ctx.set({ 'Content-Type': SSE_CONTENT_TYPE, 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
@@ -131,6 +131,7 @@ export function attachEventStreams(server: Server | TlsServer, app: Koa<ApiState
     trustedProxies: api.trusted_proxies,
     authorizedIps: api.authorized_ips,
     corsOrigin: api.cors_origin,
+    apiAcl: api.api_acl,
   });
 
   const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {

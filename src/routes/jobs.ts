@@ -15,7 +15,7 @@ function returnsOf(info: SaltValue | undefined): SaltMap {
 
 export function registerJobs(router: ApiRouter, deps: RouteDeps): void {
   const runner = (ctx: ApiContext, fun: string, extra: SaltMap = {}) =>
-    deps.salt.netapi.run([{ client: 'runner', fun, ...extra, token: ctx.state.token?.token ?? null }], ctx.state.token);
+    deps.salt.netapi.run([{ client: 'runner', fun, ...extra, token: ctx.state.token?.token ?? null }], deps.callerOf(ctx));
 
   router.get('/jobs', deps.requireSession, async (ctx) => {
     reply(ctx, { return: await runner(ctx, 'jobs.list_jobs') });

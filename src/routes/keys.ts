@@ -39,7 +39,7 @@ export function registerKeys(router: ApiRouter, deps: RouteDeps): void {
    */
   const listKeys = async (ctx: ApiContext, chunk: LowstateChunk) => {
     const token = presentedToken(ctx);
-    const results = await deps.salt.netapi.runChunk({ client: 'wheel', ...chunk, ...(token === undefined ? {} : { token }) });
+    const results = await deps.salt.netapi.runChunk({ client: 'wheel', ...chunk, ...(token === undefined ? {} : { token }) }, deps.callerOf(ctx));
     reply(ctx, { return: wheelData(results).return ?? {} });
   };
   router.get('/keys', (ctx) => listKeys(ctx, { fun: 'key.list_all' }));
@@ -51,7 +51,7 @@ export function registerKeys(router: ApiRouter, deps: RouteDeps): void {
     const mid = assertMinionId(body.mid);
     const chunk: LowstateChunk = { client: 'wheel', fun: 'key.gen_accept', id_: mid };
     for (const field of PASSED_FIELDS) if (field in body) chunk[field] = body[field];
-    const data = wheelData(await deps.salt.netapi.runChunk(chunk));
+    const data = wheelData(await deps.salt.netapi.runChunk(chunk, deps.callerOf(ctx)));
     if (data.success === false) throw Errors.WheelFailed(pythonStr(data.return));
     const keys = isMap(data.return) ? data.return : {};
     const archive = await keyArchive([

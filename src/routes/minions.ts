@@ -9,7 +9,7 @@ export function registerMinions(router: ApiRouter, deps: RouteDeps): void {
   const grains = async (ctx: ApiContext, mid: string) => {
     const results = await deps.salt.netapi.run([
       { client: 'local', tgt: mid, fun: 'grains.items', token: ctx.state.token?.token ?? null },
-    ], ctx.state.token);
+    ], deps.callerOf(ctx));
     reply(ctx, { return: results });
   };
   router.get('/minions', deps.requireSession, (ctx) => grains(ctx, '*'));
@@ -17,7 +17,7 @@ export function registerMinions(router: ApiRouter, deps: RouteDeps): void {
 
   router.post('/minions', deps.requireSession, deps.parseBody, async (ctx) => {
     const lowstate = withSessionToken(ctx, ctx.state.body, { client: 'local_async' });
-    const results = await deps.salt.netapi.run(lowstate, ctx.state.token);
+    const results = await deps.salt.netapi.run(lowstate, deps.callerOf(ctx));
     const prefix = deps.settings.api.root_prefix.replace(/\/+$/, '');
     const jobs = results
       .map((result: SaltValue) => (isMap(result) && typeof result.jid === 'string' ? { href: `${prefix}/jobs/${result.jid}` } : undefined))

@@ -18,7 +18,7 @@ export function withSessionToken(ctx: ApiContext, data: unknown, extra: Lowstate
 export function registerRoot(router: ApiRouter, deps: RouteDeps): void {
   router.get('/', welcome);
   router.post('/', deps.requireSession, deps.parseBody, async (ctx) => {
-    const results = await deps.salt.netapi.run(withSessionToken(ctx, ctx.state.body), ctx.state.token);
+    const results = await deps.salt.netapi.run(withSessionToken(ctx, ctx.state.body), deps.callerOf(ctx));
     reply(ctx, { return: results });
   });
 }

@@ -10,7 +10,7 @@ import { welcome } from './root.js';
 export function registerRun(router: ApiRouter, deps: RouteDeps): void {
   router.get('/run', welcome);
   router.post('/run', deps.parseBody, async (ctx) => {
-    reply(ctx, { return: await deps.salt.netapi.run(requireLowstate(ctx.state.body)) });
+    reply(ctx, { return: await deps.salt.netapi.run(requireLowstate(ctx.state.body), deps.callerOf(ctx)) });
   });
 
   router.get('/token', welcome);
@@ -24,7 +24,8 @@ export function registerRun(router: ApiRouter, deps: RouteDeps): void {
       }
       // The master's clear mk_token, as /login uses: salt-api ran the runner auth.mk_token, which
       // put the password and the new token on the event bus for every event-stream reader.
-      const token = await deps.salt.tokens.login({ username, password, eauth });
+      const admitted = deps.callerOf(ctx).admits(username);
+      const token = admitted ? await deps.salt.tokens.login({ username, password, eauth }) : undefined;
       if (!token) throw Errors.MasterAuth(`Authentication failure of type "eauth" occurred for user ${username}.`);
       tokens.push(token as unknown as SaltMap);
     }

@@ -20,6 +20,15 @@ import { runner, runnerAsync } from './clients/runner.js';
 import { wheel, wheelAsync } from './clients/wheel.js';
 import { ssh } from './clients/ssh.js';
 
+/**
+ * Who runs a lowstate: the session the request already confirmed (its chunks carrying that token
+ * are not confirmed again), and whether `api_acl` lets a user in from the caller's address.
+ */
+export interface Caller {
+  session?: SaltToken;
+  admits(username: string): boolean;
+}
+
 const CLIENTS: Record<ClientName, ClientFunction> = {
   local,
   local_async: localAsync,
@@ -45,35 +54,37 @@ export class NetapiClient {
     this.enabled = new Set(salt.settings.netapi_enable_clients);
   }
 
-  /**
-   * Run the chunks in order; the first failure aborts the request. `session` is the record the
-   * session check already confirmed, so a chunk carrying that token is not confirmed again.
-   */
-  async run(lowstate: Lowstate, session?: SaltToken): Promise<SaltValue[]> {
+  /** Run the chunks in order; the first failure aborts the request. */
+  async run(lowstate: Lowstate, caller: Caller): Promise<SaltValue[]> {
     const results: SaltValue[] = [];
-    for (const chunk of lowstate) results.push(...(await this.runChunk(chunk, session)));
+    for (const chunk of lowstate) results.push(...(await this.runChunk(chunk, caller)));
     return results;
   }
 
-  async runChunk(chunk: LowstateChunk, session?: SaltToken): Promise<SaltValue[]> {
+  async runChunk(chunk: LowstateChunk, caller: Caller): Promise<SaltValue[]> {
     if (!isMap(chunk)) throw Errors.InvalidField('lowstate', 'a list of mappings');
     const client = chunk.client;
     if (!isClientName(client)) throw Errors.InvalidClient(pythonStr(client));
     if (!this.enabled.has(client)) throw Errors.ClientDisabled(client);
     if (!('token' in chunk) && !('eauth' in chunk)) throw Errors.NoCredentials();
     if (truthy(chunk.raw_shell) && !this.salt.settings.netapi_allow_raw_shell) throw Errors.RawShellRefused();
-    const token = session !== undefined && chunk.token === session.token ? session : await this.confirm(chunk, client);
+    const { session } = caller;
+    const token = session !== undefined && chunk.token === session.token ? session : await this.confirm(chunk, client, caller);
     if (publishes(client)) this.checkEveryFunction(chunk, token);
     const { eauth: _eauth, username: _username, password: _password, ...rest } = chunk;
     return CLIENTS[client]({ chunk: { ...rest, token: token.token }, token }, this.salt);
   }
 
-  /** The token record for the chunk's credentials, or the 401 the master would have answered. */
-  private async confirm(chunk: LowstateChunk, client: ClientName): Promise<SaltToken> {
+  /**
+   * The token record for the chunk's credentials, or the 401 the master would have answered. A
+   * user `api_acl` keeps out of the caller's address is refused the same way, before the master
+   * is asked to mint anything.
+   */
+  private async confirm(chunk: LowstateChunk, client: ClientName, caller: Caller): Promise<SaltToken> {
     if ('token' in chunk) {
       if (!isWellFormedToken(chunk.token)) throw Errors.InvalidToken();
       const record = await this.salt.tokens.validate(chunk.token);
-      if (record) return record;
+      if (record && caller.admits(record.name)) return record;
       throw publishes(client) ? Errors.Authentication() : Errors.MasterAuth('Authentication failure of type "token" occurred.');
     }
     const { eauth, username, password } = chunk;
@@ -82,6 +93,7 @@ export class NetapiClient {
         ? Errors.Authentication()
         : Errors.MasterAuth(`Authentication failure of type "eauth" occurred for user ${pythonStr(username)}.`);
     if (typeof eauth !== 'string' || typeof username !== 'string' || typeof password !== 'string') throw refused();
+    if (!caller.admits(username)) throw refused();
     const record = await this.salt.tokens.tokenFor({ eauth, username, password });
     if (!record) throw refused();
     return record;
