@@ -17,8 +17,10 @@ import { apiSectionName, settingsFromMaster } from './config/settings.js';
 import { LOG_LEVELS, type LogLevel, type Logger, createLogger, parseLogLevel } from './log.js';
 import type { Settings } from './config/types.js';
 import type { Sandbox } from './sandbox/index.js';
+import { DEFAULT_RELEASE, RELEASE_GENERATIONS, saltRelease } from './salt/releases.js';
 
 const USAGE = `Usage: salt-api-koa [options]
+       salt-api-koa doctor [-c DIR]   check the config, the master and its event bus (doctor --help)
 
 Salt's REST API (the rest_cherrypy contract) on Koa, talking to a Salt master.
 Options are read from the master config's rest_koa section (else rest_cherrypy).
@@ -29,6 +31,9 @@ Options:
       --sandbox          run against an embedded sandbox master instead of a real one
                          (the default when no -c is given and ${MASTER_DEFAULTS.config_dir}/master
                          is not readable)
+      --sandbox-release V
+                         the Salt release the sandbox behaves as (${RELEASE_GENERATIONS.join(', ')},
+                         or any 3006.N, 3007.N, 3008.N); default ${DEFAULT_RELEASE}
       --port N           listen on port N (overrides the section's port)
       --host H           listen on address H (overrides the section's host)
   -l, --log-level L      ${LOG_LEVELS.join(', ')} (default info)
@@ -40,6 +45,7 @@ Options:
 const OPTIONS = {
   'config-dir': { type: 'string', short: 'c' },
   sandbox: { type: 'boolean' },
+  'sandbox-release': { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
   'log-level': { type: 'string', short: 'l' },
@@ -51,6 +57,7 @@ const OPTIONS = {
 interface Args {
   'config-dir'?: string;
   sandbox?: boolean;
+  'sandbox-release'?: string;
   port?: string;
   host?: string;
   'log-level'?: string;
@@ -156,7 +163,24 @@ async function runWorker(args: Args, level: LogLevel, stderrLog: Logger): Promis
   installSignalHandlers(log, () => server.close(), { stopOn: ['SIGTERM'], onHangup: () => server.reopenLogs() });
 }
 
+/** The release named by --sandbox-release, checked before anything starts. */
+function sandboxRelease(args: Args): string | undefined {
+  const named = args['sandbox-release'];
+  if (named === undefined) return undefined;
+  try {
+    return saltRelease(named).version;
+  } catch (error) {
+    throw new ConfigError(`--sandbox-release: ${(error as Error).message}`);
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'doctor') {
+    // Loaded only here: serving never needs the doctor's probes.
+    const { runDoctor } = await import('./doctor/index.js');
+    process.exitCode = await runDoctor(argv.slice(1));
+    return;
+  }
   const args = parseCommandLine(argv);
   if (args.help) {
     process.stdout.write(USAGE);
@@ -170,6 +194,7 @@ async function main(argv: string[]): Promise<void> {
   const level = args['log-level'] === undefined ? 'info' : parseLogLevel(args['log-level']);
   if (level === undefined) throw new ConfigError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got ${describeValue(args['log-level'])}`);
   const overrides = listenOverrides(args);
+  const release = sandboxRelease(args);
   let log: Logger;
   try {
     log = createLogger({ level, file: args['log-file'] });
@@ -189,7 +214,7 @@ async function main(argv: string[]): Promise<void> {
       log.warn(`running on the embedded sandbox master (${why}); to use a real Salt master, run with -c <its config dir>, e.g. -c ${MASTER_DEFAULTS.config_dir}`);
       // Loaded only here, so a production start never pulls in the sandbox.
       const { startSandbox } = await import('./sandbox/index.js');
-      sandbox = await startSandbox({ record: false });
+      sandbox = await startSandbox({ record: false, release });
       raw = sandbox.config;
       source = 'embedded sandbox master';
     } else {

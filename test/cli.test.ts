@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { portAccepts } from './support/sockets.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -32,17 +33,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 describe('salt-api-koa command', () => {
   let dir: string;
   before(() => {
@@ -61,7 +51,7 @@ describe('salt-api-koa command', () => {
     const result = await run(['-h']);
     expect(result.code).to.equal(0);
     expect(result.stderr).to.equal('');
-    for (const flag of ['-c, --config-dir', '--sandbox', '--port', '--host', '-l, --log-level', '--log-file', '--version', '-h, --help']) {
+    for (const flag of ['-c, --config-dir', '--sandbox', '--sandbox-release', '--port', '--host', '-l, --log-level', '--log-file', '--version', '-h, --help']) {
       expect(result.stdout).to.include(flag);
     }
     expect((await run(['--help'])).stdout).to.equal(result.stdout);
@@ -77,7 +67,7 @@ describe('salt-api-koa command', () => {
     expect(result.code).to.equal(2);
     expect(result.stdout).to.equal('');
     expect(result.stderr).to.equal('salt-api-koa: rest_koa.thread_pool: expected an integer >= 1, got "many"\n');
-    expect(await connects(port)).to.equal(false);
+    expect(await portAccepts(port)).to.equal(false);
   });
 
   it('refuses a missing config directory', async () => {
@@ -92,6 +82,7 @@ describe('salt-api-koa command', () => {
       [['--port', 'http'], '--port: expected an integer 0-65535, got "http"'],
       [['-l', 'loud'], '--log-level: expected one of error, warning, info, debug, trace, got "loud"'],
       [['--sandbox', '-c', dir], '--sandbox and --config-dir exclude each other'],
+      [['--sandbox', '--sandbox-release', '3009.1'], '--sandbox-release: unknown Salt release "3009.1": expected 3006.N, 3007.N or 3008.N'],
     ] as const) {
       const result = await run([...args]);
       expect(result.code, args.join(' ')).to.equal(2);

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { DEFAULT_RELEASE, RELEASE_GENERATIONS } from '../src/sandbox/release.js';
+import { DEFAULT_RELEASE, RELEASE_GENERATIONS } from '../src/salt/releases.js';
 import { projectRoot } from './support/paths.js';
 
 /** The suites whose expectations depend on the master's wire behaviour. */

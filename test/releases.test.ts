@@ -9,7 +9,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { BusFrameReader, frameFor, type BusFraming } from '../src/salt/busFraming.js';
 import { frameBody, packEventFrame, parseEventBody } from '../src/salt/codec.js';
-import { RELEASE_GENERATIONS, saltRelease } from '../src/sandbox/release.js';
+import { RELEASE_GENERATIONS, saltRelease } from '../src/salt/releases.js';
 import { startHarness, login, type Harness } from './support/harness.js';
 import { projectRoot } from './support/paths.js';
 

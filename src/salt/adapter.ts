@@ -1,9 +1,9 @@
 /** Wires the Salt side together: request channel, master client, event bus, tokens, netapi. */
-import path from 'node:path';
 import type { Settings } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { SaltContext } from './context.js';
-import { EventBus, type BusAddress } from './eventBus.js';
+import { EventBus } from './eventBus.js';
+import { busAddresses, requestEndpoint } from './endpoints.js';
 import { MasterClient } from './master.js';
 import { NetapiClient } from './netapi.js';
 import { RequestChannel } from './requestChannel.js';
@@ -13,23 +13,6 @@ import { followLogouts } from './logoutNotice.js';
 export interface SaltAdapter extends SaltContext {
   netapi: NetapiClient;
   close(): void;
-}
-
-function requestEndpoint(host: string, port: number): string {
-  return host.includes(':') ? `tcp://[${host}]:${port}` : `tcp://${host}:${port}`;
-}
-
-function busAddresses(settings: Settings['master']): { publish: BusAddress; pull: BusAddress } {
-  if (settings.ipc_mode === 'tcp') {
-    return {
-      publish: { host: '127.0.0.1', port: settings.tcp_master_pub_port },
-      pull: { host: '127.0.0.1', port: settings.tcp_master_pull_port },
-    };
-  }
-  return {
-    publish: { path: path.join(settings.sock_dir, 'master_event_pub.ipc') },
-    pull: { path: path.join(settings.sock_dir, 'master_event_pull.ipc') },
-  };
 }
 
 /** `action`, at most once per `intervalMs`: one clear line in the log, not one per request. */
@@ -46,7 +29,7 @@ function throttled(intervalMs: number, action: () => void): () => void {
 /** Build the adapter and open the bus subscription (waits briefly for it, never fails on it). */
 export async function createSaltAdapter(settings: Settings, log: Logger): Promise<SaltAdapter> {
   const channel = new RequestChannel({
-    endpoint: requestEndpoint(settings.master.interface, settings.master.ret_port),
+    endpoint: requestEndpoint(settings.master),
     poolSize: settings.api.master_pool_size,
     timeoutMs: settings.api.master_timeout * 1000,
     onProtocolMismatch: throttled(60_000, () =>

@@ -15,9 +15,9 @@ import { BusFrameReader, type BusFraming } from './busFraming.js';
 import { EventFirer, INTERNAL_TAG_PREFIX, type FireOutcome, type PullFramingSetting } from './eventFirer.js';
 import { jidOfTag, eventStamp, stampIsZoned } from './jid.js';
 import type { EventFrame, SaltMap } from './types.js';
+import type { BusAddress } from './endpoints.js';
 
-/** Where a bus socket is: a unix socket path or a TCP port on loopback (`ipc_mode: tcp`). */
-export type BusAddress = { path: string } | { host: string; port: number };
+export type { BusAddress } from './endpoints.js';
 
 export interface EventBusOptions {
   publish: BusAddress;

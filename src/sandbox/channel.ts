@@ -13,7 +13,7 @@ import { PyError, isMap } from './python.js';
 import { pythonStr } from '../salt/pythonRepr.js';
 import { setMember } from '../../serializers/set-member.js';
 import { reportUnexpected } from './unexpected.js';
-import type { SaltRelease } from './release.js';
+import type { SaltRelease } from '../salt/releases.js';
 
 const GENERIC_FAILURE = 'Some exception handling minion payload';
 

@@ -6,7 +6,7 @@ import type { JobCache } from './jobs.js';
 import type { KeyStore } from './keys.js';
 import type { Fleet } from './minions.js';
 import type { Timers } from './timers.js';
-import type { SaltRelease } from './release.js';
+import type { SaltRelease } from '../salt/releases.js';
 
 /** What a master command answers: the reply, and work that must wait until the reply is out. */
 export interface CommandResult {

@@ -9,7 +9,7 @@ import { BusFrameReader, frameFor } from '../salt/busFraming.js';
 import type { SaltMap } from '../salt/types.js';
 import { eventStamp } from '../salt/jid.js';
 import { listenUnix, type UnixServer } from './unixSocket.js';
-import type { SaltRelease } from './release.js';
+import type { SaltRelease } from '../salt/releases.js';
 
 /** A subscriber that stops reading is dropped once this much is queued for it. */
 const MAX_SUBSCRIBER_BACKLOG = 8 * 1024 * 1024;

@@ -21,12 +21,12 @@ import { RequestServer } from './requestServer.js';
 import { Timers } from './timers.js';
 import { listenUnix, type UnixServer } from './unixSocket.js';
 import { Wheel } from './wheel.js';
-import { saltRelease, type SaltRelease } from './release.js';
+import { saltRelease, type SaltRelease } from '../salt/releases.js';
 
 export type { SandboxUser } from './auth.js';
 export type { ExecutionRecord } from './context.js';
 export type { SandboxMinionOptions } from './minions.js';
-export { RELEASE_GENERATIONS, DEFAULT_RELEASE } from './release.js';
+export { RELEASE_GENERATIONS, DEFAULT_RELEASE } from '../salt/releases.js';
 
 export interface SandboxOptions {
   /** The Salt release to behave as, e.g. `3006.27` (default: the newest, release.ts). */

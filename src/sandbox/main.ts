@@ -1,7 +1,7 @@
 /**
  * Run a sandbox master as its own process (benchmarks, `npm start` without a real master):
  *
- *   node dist/src/sandbox/main.js [--minions N] [--config-out FILE]
+ *   node dist/src/sandbox/main.js [--minions N] [--release 3006.27] [--config-out FILE]
  *
  * The master config is written as YAML to FILE (atomically, so a reader never sees half of it) or
  * printed as one line of JSON on stdout. Runs until SIGTERM or SIGINT.
@@ -10,10 +10,12 @@ import { rename, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { dump } from 'js-yaml';
 import { startSandbox } from './index.js';
+import { saltRelease } from '../salt/releases.js';
 
 const { values } = parseArgs({
   options: {
     minions: { type: 'string' },
+    release: { type: 'string' },
     'config-out': { type: 'string' },
   },
 });
@@ -24,8 +26,16 @@ if (minions !== undefined && (!Number.isInteger(minions) || minions < 0)) {
   process.exit(2);
 }
 
+let release: string | undefined;
+try {
+  release = values.release === undefined ? undefined : saltRelease(values.release).version;
+} catch (error) {
+  console.error(`--release: ${(error as Error).message}`);
+  process.exit(2);
+}
+
 // A long-running master would only grow the request/execution logs meant for tests.
-const sandbox = await startSandbox({ minions, record: false });
+const sandbox = await startSandbox({ minions, release, record: false });
 
 const out = values['config-out'];
 if (out === undefined) {

@@ -2,7 +2,7 @@
  * The Salt release the sandbox reproduces in this test run: `SALT_RELEASE` (set by the release
  * matrix, test/matrix.ts), else the sandbox's default, the newest release.
  */
-import { DEFAULT_RELEASE, saltRelease, type SaltRelease } from '../../src/sandbox/release.js';
+import { DEFAULT_RELEASE, saltRelease, type SaltRelease } from '../../src/salt/releases.js';
 
 export const RELEASE: SaltRelease = saltRelease(process.env.SALT_RELEASE ?? DEFAULT_RELEASE);
 

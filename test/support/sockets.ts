@@ -96,3 +96,15 @@ export async function slowloris(baseUrl: string, count: number, trickleMs: numbe
     },
   };
 }
+
+/** Whether something accepts TCP connections on loopback `port`. */
+export function portAccepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -1,9 +1,9 @@
 /**
- * Which Salt release the sandbox master behaves as: every difference between 3006.0 and 3008.2
- * that a client of the request server or the event bus can see (salt-versions.md), as flags
- * derived from the release number.
+ * What each Salt release shows a client of the request server and the event bus: every
+ * difference between 3006.0 and 3008.2 (salt-versions.md), as flags derived from the release
+ * number. The sandbox master behaves by it; `doctor` tells releases apart by it.
  */
-import type { BusFraming } from '../salt/busFraming.js';
+import type { BusFraming } from './busFraming.js';
 
 export interface SaltRelease {
   /** `3008.2`. */
