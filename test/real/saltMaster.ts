@@ -27,7 +27,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { dump } from 'js-yaml';
 import { projectRoot } from '../support/paths.js';
+import { stopStragglers } from './processes.js';
 import { type GroupProcess, spawnGroup } from './processGroups.js';
+import { portAccepts } from '../support/sockets.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -45,6 +47,8 @@ const PYSTUBS = path.join(HARNESS_DIR, 'pystubs');
 /** sun_path holds 108 bytes; Salt's longest master socket name is master_event_pull.ipc. */
 const MAX_SOCKET_PATH = 107;
 const STOP_GRACE_MS = 1500;
+/** How long a daemonized job process may take to end by itself once its master is gone. */
+const STRAGGLER_GRACE_MS = 3000;
 
 export type SaltOptions = Record<string, unknown>;
 
@@ -88,7 +92,12 @@ export interface RealSalt {
   readonly timings: { masterMs: number; minionsMs: number };
   /** salt.client.LocalClient(...).cmd through the master, run by Salt's own Python code. */
   localCmd(target: string, fun: string, args?: unknown[], timeoutSeconds?: number): Promise<Record<string, unknown>>;
-  /** Stop minions and master (whole process groups), then delete the temp root unless kept. */
+  /** Salt's own `salt-key -c <configDir> <args> --out json`, parsed: e.g. `['-f', 'minion-1']`. */
+  saltKey(args: string[]): Promise<unknown>;
+  /**
+   * Stop minions and master (whole process groups) and the job processes the master daemonized,
+   * then delete the temp root unless kept.
+   */
   stop(): Promise<void>;
   /** The last `lines` lines of every log and console-output file, for diagnosis. */
   logs(lines?: number): string;
@@ -289,17 +298,6 @@ async function waitUntil(what: string, deadline: number, check: () => Promise<bo
   }
 }
 
-function portAccepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 function tail(file: string, lines: number): string {
   if (!existsSync(file)) return '';
   const text = readFileSync(file, 'utf8').trimEnd();
@@ -343,6 +341,8 @@ class Daemons {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.all(this.started.map((daemon) => daemon.stop(STOP_GRACE_MS)));
+    // Runner jobs run in daemonized processes, outside the daemons' groups.
+    await stopStragglers(this.cwd, STRAGGLER_GRACE_MS);
   }
 }
 
@@ -361,6 +361,18 @@ function localCmdFor(python: string, env: NodeJS.ProcessEnv, masterConfigPath: s
     const result = await pythonJson(python, env, argv, (timeoutSeconds + 30) * 1000);
     if (typeof result !== 'object' || result === null || Array.isArray(result)) throw new Error(`LocalClient.cmd returned ${JSON.stringify(result)}`);
     return result as Record<string, unknown>;
+  };
+}
+
+/**
+ * salt-key run from the tree (salt.scripts.salt_key, as the installed command does). It reads the
+ * master's pki itself, so it is an oracle independent of the master process and of the API.
+ */
+function saltKeyFor(python: string, env: NodeJS.ProcessEnv, configDir: string): RealSalt['saltKey'] {
+  const script = 'import sys, salt.scripts; sys.argv = ["salt-key", *sys.argv[1:]]; salt.scripts.salt_key()';
+  return async (args) => {
+    const { stdout } = await execFileAsync(python, ['-c', script, '-c', configDir, ...args, '--out', 'json'], { env, timeout: 60_000, killSignal: 'SIGKILL' });
+    return JSON.parse(stdout) as unknown;
   };
 }
 
@@ -426,6 +438,7 @@ export async function startRealSalt(options: StartRealSaltOptions): Promise<Real
       minionIds: layout.minions.map((minion) => minion.id),
       timings: { masterMs, minionsMs },
       localCmd,
+      saltKey: saltKeyFor(python, env, layout.configDir),
       stop: async () => {
         await daemons.stop();
         if (!keepRootDir) await rm(layout.rootDir, { recursive: true, force: true });

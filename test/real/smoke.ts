@@ -8,11 +8,13 @@
  * Without --salt-src, every tree under $SALT_SRC_ROOT (default /tmp/salt-src) is tried, e.g. the
  * four that test/real/export-salt.sh exports. Ends with `N passed, N failed`; exit 1 on a failure.
  */
-import { type Stats, existsSync } from 'node:fs';
-import { lstat, readFile, readdir } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type RealSalt, startRealSalt } from './saltMaster.js';
+import { processesUsing } from './processes.js';
+import { defaultTrees } from './trees.js';
 
 function fileType(stats: Stats): string {
   if (stats.isSocket()) return 's';
@@ -37,17 +39,6 @@ async function describeDir(dir: string): Promise<string[]> {
       return `  ${modeString(stats)} ${String(stats.size).padStart(6)} ${name}`;
     }),
   );
-}
-
-/** Pids whose command line mentions `rootDir`: every daemon the harness started has it in `-c`. */
-async function processesUsing(rootDir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(rootDir)) pids.push(Number(entry));
-  }
-  return pids;
 }
 
 async function exercise(salt: RealSalt): Promise<void> {
@@ -81,13 +72,6 @@ async function smoke(saltSrc: string, minions: number, keepRootDir: boolean): Pr
     console.log(`FAIL: ${error instanceof Error ? error.message : String(error)}`);
     return false;
   }
-}
-
-async function defaultTrees(): Promise<string[]> {
-  const root = process.env.SALT_SRC_ROOT ?? '/tmp/salt-src';
-  if (!existsSync(root)) return [];
-  const names = (await readdir(root)).sort();
-  return names.map((name) => path.join(root, name)).filter((dir) => existsSync(path.join(dir, 'salt', '__init__.py')));
 }
 
 async function main(): Promise<void> {
