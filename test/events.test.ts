@@ -1,6 +1,5 @@
 /** GET /events (Server-Sent Events) end to end: framing, auth, filters, replay, heartbeats, endings. */
 import { expect } from 'chai';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { login, startHarness, type Harness } from './support/harness.js';
 import { openSse, type SseClient } from './support/sseClient.js';
 import type { SaltMap } from '../src/salt/types.js';
@@ -209,7 +208,6 @@ describe('GET /events', () => {
     const slow = track(await stream(h, `/events?token=${token}&tag=flood/*`));
     slow.pause();
     const fast = track(await stream(h, `/events?token=${token}&tag=flood/*`));
-    await sleep(100);
     const open = await openStreams(h, token);
     const received = (seq: number) => () => fast.tail(1_200_000).includes(`tag: flood/${seq}\n`);
     let fired = 0;

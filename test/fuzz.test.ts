@@ -11,6 +11,7 @@ import { dump, load } from 'js-yaml';
 import { parseForm } from '../serializers/form.js';
 import { CLIENT_NAMES } from '../src/salt/types.js';
 import { startHarness, login, type Harness } from './support/harness.js';
+import { seeded } from './support/fuzz.js';
 
 /** No single request may take longer than this: anything slower counts as a hang. */
 const REQUEST_TIMEOUT_MS = 5000;
@@ -172,7 +173,7 @@ describe('fuzzing body parsing and lowstate formation', function () {
         if (authed) headers['X-Auth-Token'] = token;
         checkAnswer(await send(h.url, 'POST', path, headers, body), accept, `POST ${path} ${type} ${accept}`);
       }),
-      { numRuns: 300 },
+      seeded(300),
     );
   });
 
@@ -183,7 +184,7 @@ describe('fuzzing body parsing and lowstate formation', function () {
         if (accept !== undefined) headers.Accept = accept;
         checkAnswer(await send(h.url, 'POST', path, headers, new TextEncoder().encode(text)), accept, `POST ${path} ${type} ${text}`, mayTimeOut ? 504 : 499);
       }),
-      { numRuns: 300 },
+      seeded(300),
     );
     // Still alive and still itself.
     const answer = await send(h.url, 'GET', '/', {}, undefined);
@@ -202,7 +203,7 @@ describe('fuzzing body parsing and lowstate formation', function () {
           expect(parsed[name]).to.deep.equal(values.length === 1 ? values[0] : values);
         }
       }),
-      { numRuns: 500 },
+      seeded(500),
     );
   });
 });

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Test } from 'supertest';
 import { startHarness, login, type Harness } from './support/harness.js';
+import { waitUntil } from './support/wait.js';
 
 const UNAVAILABLE = { status: 503, return: 'Salt Master is not available.' };
 /** master_timeout (1 s) plus generous slack for a loaded test machine. */
@@ -61,7 +62,7 @@ describe('master faults', () => {
 
   it('after a restart the request pool and the bus reconnect: the first request works', async () => {
     await h.sandbox.stopMaster();
-    // Long enough for the reconnect backoff of idle connections to grow.
+    // Not a synchronisation: time must pass for the reconnect backoff of idle connections to grow.
     await sleep(3000);
     await h.sandbox.startMaster();
     const res = await run({ client: 'local', tgt: 'minion-1', fun: 'test.ping' }).expect(200);
@@ -73,11 +74,16 @@ describe('master faults', () => {
   it('requests waiting for returns when the master dies get a prompt 503', async () => {
     h.sandbox.setMinion('minion-1', { delay: 5 });
     try {
+      const asked = h.sandbox.requests.length;
       const waiting = [
         run({ client: 'local', tgt: 'minion-1', fun: 'test.ping', timeout: 30 }).then((res) => res),
         run({ client: 'runner', fun: 'test.sleep', arg: [5] }).then((res) => res),
       ];
-      await sleep(300);
+      // Both were published and now wait for their returns.
+      await waitUntil('both jobs reached the master', () => {
+        const cmds = h.sandbox.requests.slice(asked).map((load) => load.cmd);
+        return cmds.includes('publish') && cmds.includes('runner');
+      });
       const stopped = Date.now();
       await h.sandbox.stopMaster();
       for (const res of await Promise.all(waiting)) {

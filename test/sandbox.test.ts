@@ -17,6 +17,7 @@ import { frameBody, packEventFrame, packNewSpec, packOldSpec, parseEventBody, un
 import type { EventFrame, SaltMap, SaltValue } from '../src/salt/types.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { RELEASE, STAMP_SOURCE } from './support/release.js';
+import { seeded } from './support/fuzz.js';
 
 const JID = /^\d{20}$/;
 const STAMP = new RegExp(`^${STAMP_SOURCE}$`);
@@ -827,7 +828,7 @@ describe('sandbox robustness', function () {
           const reply = await rawRequest(port, body, 3000);
           expect(reply.length).to.be.greaterThan(0);
         }),
-        { numRuns: 300 },
+        seeded(300),
       );
       expect(await call(sandbox, { cmd: 'ping' })).to.deep.equal({ cmd: 'ping' });
     } finally {

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { startHarness, login } from './support/harness.js';
 import { openSse } from './support/sseClient.js';
+import { waitUntil } from './support/wait.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 
@@ -101,6 +102,7 @@ describe('signals', function () {
   it('cuts requests still running when shutdown_grace is over', async () => {
     const h = await startHarness({ api: { shutdown_grace: 0.5 } });
     const token = await login(h);
+    const asked = h.sandbox.requests.length;
     const slow = fetch(new URL('/', h.url), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-Auth-Token': token },
@@ -109,7 +111,8 @@ describe('signals', function () {
       (res) => `answered ${res.status}`,
       () => 'cut',
     );
-    await sleep(200);
+    // The request is in flight once its runner reached the master: only then is "cut" the grace's doing.
+    await waitUntil('the runner reached the master', () => h.sandbox.requests.slice(asked).some((load) => load.cmd === 'runner' && load.fun === 'test.sleep'));
     const started = Date.now();
     await h.close();
     expect(Date.now() - started).to.be.below(3000);

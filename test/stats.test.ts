@@ -3,8 +3,8 @@ import { expect } from 'chai';
 import { LatencySamples } from '../src/stats/latencySamples.js';
 import { ServerStats } from '../src/stats/serverStats.js';
 import { startHarness, login, type Harness } from './support/harness.js';
+import { waitUntil } from './support/wait.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Stats {
   uptime_seconds: number;
@@ -66,8 +66,9 @@ describe('GET /stats', () => {
   it('counts requests in flight', async () => {
     h.sandbox.setReplyDelay(0.3);
     try {
+      const asked = h.sandbox.requests.length;
       const slow = h.http.post('/login').send({ username: 'saltdev', password: 'saltdev', eauth: 'auto' }).then((res) => res.status);
-      await sleep(100);
+      await waitUntil('the login reached the master', () => h.sandbox.requests.slice(asked).some((load) => load.cmd === 'mk_token'));
       h.sandbox.setReplyDelay(0);
       const during = (await h.http.get('/stats').set('X-Auth-Token', token).set('Accept', 'application/json').expect(200)).body as Stats;
       expect(during.in_flight).to.equal(2);
@@ -112,11 +113,10 @@ describe('GET /stats with stats_disable_auth', () => {
       await h.sandbox.startMaster();
     }
     let body: Stats | undefined;
-    for (let i = 0; i < 100; i++) {
+    await waitUntil('the event bus is back', async () => {
       body = (await h.http.get('/stats').set('Accept', 'application/json').expect(200)).body as Stats;
-      if (body.event_bus.connected) break;
-      await sleep(50);
-    }
+      return body.event_bus.connected;
+    });
     expect(body?.event_bus).to.deep.equal({ connected: true, reconnects: 1 });
     expect(body?.requests['5xx']).to.equal(1);
   });
