@@ -21,7 +21,8 @@ const failed: string[] = [];
 
 for (const release of RELEASE_GENERATIONS.filter((r) => r !== DEFAULT_RELEASE)) {
   console.log(`\n=== contract suite against the sandbox of Salt ${release}`);
-  const run = spawnSync(process.execPath, [mocha, '--no-config', '--timeout', '20000', '--exit', '--reporter', 'dot', ...files], {
+  const strict = process.env.FORBID_PENDING === '1' ? ['--forbid-pending'] : [];
+  const run = spawnSync(process.execPath, [mocha, '--no-config', '--timeout', '20000', '--exit', '--reporter', 'dot', ...strict, ...files], {
     cwd: projectRoot,
     env: { ...process.env, SALT_RELEASE: release },
     stdio: 'inherit',
