@@ -61,7 +61,7 @@ export class Child {
         settle();
       };
       for (const stream of [this.process.stdout, this.process.stderr]) stream?.on('data', check);
-      this.exited.then((how) => finish(() => reject(new Error(`${this.name} exited (${how}):\n${this.output()}`))));
+      void this.exited.then((how) => finish(() => reject(new Error(`${this.name} exited (${how}):\n${this.output()}`))));
       check();
     });
   }

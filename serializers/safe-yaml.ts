@@ -345,8 +345,8 @@ function implicitScalar(text: string): Scalar {
 
 function explicitScalar(tag: string, text: string): SaltValue {
   switch (tag) {
-    case 'str':
     // Salt keeps timestamps as the text that was written.
+    case 'str':
     case 'timestamp':
       return text;
     case 'int':

@@ -2,8 +2,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export async function serve(listener: http.RequestListener): Promise<void> {
-  const server = http.createServer(listener);
+/** A request handler; Koa's returns a promise that settles on its own (Koa catches its errors). */
+type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
+
+export async function serve(listener: Listener): Promise<void> {
+  const server = http.createServer((req, res) => void listener(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -45,11 +45,10 @@ export interface JidWatch {
 const UNCLAIMED_TTL_MS = 30_000;
 const UNCLAIMED_MAX = 50_000;
 
-export interface EventBus {
-  on(event: 'up' | 'down', listener: () => void): this;
-}
+/** `up` when the publish socket connects, `down` when it drops. */
+type BusEvents = { up: []; down: [] };
 
-export class EventBus extends EventEmitter {
+export class EventBus extends EventEmitter<BusEvents> {
   private socket?: net.Socket;
   private isConnected = false;
   private closed = false;

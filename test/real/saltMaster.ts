@@ -449,6 +449,6 @@ export async function startRealSalt(options: StartRealSaltOptions): Promise<Real
     const diagnosis = daemons.logs(40);
     await daemons.stop();
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`real Salt from ${saltSrc} did not start: ${message}\n(root dir kept: ${layout.rootDir})\n${diagnosis}`);
+    throw new Error(`real Salt from ${saltSrc} did not start: ${message}\n(root dir kept: ${layout.rootDir})\n${diagnosis}`, { cause: error });
   }
 }

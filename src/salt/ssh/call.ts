@@ -49,7 +49,7 @@ function functionName(chunk: LowstateChunk, rawShell: boolean): string {
   if (rawShell) {
     // salt-ssh appends a raw command to its ssh command line and re-splits it with shlex, where
     // leading blanks or quotes vanish: the command must open with a plain word, never an ssh option.
-    if (typeof fun !== 'string' || !/^[A-Za-z0-9_.\/]/.test(fun)) throw Errors.InvalidField('fun', 'a shell command starting with a letter, digit, _ . or /');
+    if (typeof fun !== 'string' || !/^[A-Za-z0-9_./]/.test(fun)) throw Errors.InvalidField('fun', 'a shell command starting with a letter, digit, _ . or /');
     if (/proxycommand/i.test(fun)) throw Errors.InvalidField('fun', 'a shell command that does not mention ProxyCommand');
     return argvText('fun', fun, true);
   }

@@ -26,7 +26,7 @@ const noDotDot = (text: string) => !text.split('/').includes('..');
 const isPort = (text: string) => /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
 
 function privateKey(field: string, value: SaltValue): string {
-  const key = patternValue(field, value, /^(?:agent-forwarding|\/[A-Za-z0-9_.\/@+-]+)$/, 'an absolute path to a private key (letters, digits, _ . / @ + -) or agent-forwarding');
+  const key = patternValue(field, value, /^(?:agent-forwarding|\/[A-Za-z0-9_./@+-]+)$/, 'an absolute path to a private key (letters, digits, _ . / @ + -) or agent-forwarding');
   if (!noDotDot(key)) throw Errors.InvalidField(field, "a path without '..'");
   return key;
 }
@@ -84,7 +84,7 @@ const FLAGS: Record<string, Translate> = {
   ignore_host_keys: onOff('--ignore-host-keys'),
   no_host_keys: onOff('--no-host-keys'),
   extra_filerefs: valued('--extra-filerefs', (f, v) =>
-    listValue(f, v, (t) => /^salt:\/\/[A-Za-z0-9_.\/-]+$/.test(t) && noDotDot(t), "salt:// file references without '..'").join(','),
+    listValue(f, v, (t) => /^salt:\/\/[A-Za-z0-9_./-]+$/.test(t) && noDotDot(t), "salt:// file references without '..'").join(','),
   ),
   min_extra_mods: valued('--min-extra-modules', (f, v) => listValue(f, v, (t) => PYTHON_MODULE.test(t), 'Python module names').join(',')),
   thin_extra_mods: valued('--thin-extra-modules', (f, v) => listValue(f, v, (t) => PYTHON_MODULE.test(t), 'Python module names').join(',')),
