@@ -37,7 +37,7 @@ function bytesSent(res: ServerResponse): string {
 export class AccessLog {
   private readonly sink: Sink;
 
-  /** Opens (creates) the file now, so an unwritable one stops start-up. */
+  /** Opens (creates, mode 0640) the file now, so an unwritable one stops start-up; lines are written asynchronously (src/log.ts Sink). */
   constructor(file: string) {
     this.sink = new Sink(file);
   }

@@ -1,5 +1,6 @@
 /**
- * The Koa onion: access log (when configured) → client address → CORS (answers OPTIONS) → URL
+ * The Koa onion: access log (when configured) → client address → no-store on the credential
+ * paths (/login, /token, /run) → CORS (answers OPTIONS) → URL
  * and declared body size limits (414, 413) → errors → static files, favicon, app page (the `app`
  * file, else the built-in console) → authorized_ips (403) → Accept negotiation (406) → routes,
  * where each route adds the session check and then body parsing by Content-Type (406/400) as it
@@ -29,6 +30,8 @@ import { consoleConfig } from './routes/consoleConfig.js';
 import { favicon, staticFiles } from './routes/static.js';
 import { clientAddress } from '../middleware/clientIp.js';
 import { cors } from '../middleware/cors.js';
+import { noStore } from '../middleware/noStore.js';
+import { OriginPolicy } from './origin.js';
 import { authorizedIps } from '../middleware/authorizedIps.js';
 import { registerKeys } from './routes/keys.js';
 import { registerHook } from './routes/hook.js';
@@ -60,7 +63,11 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
     settings,
     tls,
     parseBody: parseBody(registry, { limit, maxDepth: settings.api.max_body_depth }),
-    requireSession: requireSession(salt.tokens, settings.api.api_acl),
+    requireSession: requireSession(
+      salt.tokens,
+      settings.api.api_acl,
+      new OriginPolicy({ corsOrigin: settings.api.cors_origin, trustedProxies: settings.api.trusted_proxies }),
+    ),
     stats: new ServerStats(),
     callerOf: (ctx) => ({ session: ctx.state.token, admits: admitsFrom(settings.api.api_acl, ctx) }),
   };
@@ -82,6 +89,8 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
   // answers carry its headers too, and OPTIONS never gets further.
   // Without trusted proxies the client is the socket peer, which clientIp() reads directly.
   if (settings.api.trusted_proxies.length > 0) app.use(clientAddress(settings.api.trusted_proxies));
+  // Before every layer that may answer, so no answer of /login, /token or /run lacks it.
+  app.use(noStore(prefix));
   app.use(cors(settings.api.cors_origin));
   // Before anything parses the URL or reads the body.
   app.use(requestLimits({ maxUrlLength: settings.api.max_url_length, maxBodySize: limit }, registry));

@@ -6,15 +6,16 @@
  */
 import cluster from 'node:cluster';
 import { accessSync, constants, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, cannotOpen, describeValue } from './config/configError.js';
+import { ConfigError, cannotOpen, describeValue, errorCode } from './config/configError.js';
 import { MASTER_DEFAULTS } from './config/defaults.js';
 import { loadMasterConfig } from './config/masterConfig.js';
 import { type ConfigMap, isConfigMap } from './config/merge.js';
 import { OptionReader } from './config/options.js';
 import { apiSectionName, settingsFromMaster } from './config/settings.js';
-import { LOG_LEVELS, type LogLevel, type Logger, createLogger, parseLogLevel } from './log.js';
+import { LOG_LEVELS, type LogLevel, type Logger, createLogger, flushLogs, parseLogLevel } from './log.js';
 import type { Settings } from './config/types.js';
 import type { Sandbox } from './sandbox/index.js';
 import { DEFAULT_RELEASE, RELEASE_GENERATIONS, saltRelease } from './salt/releases.js';
@@ -29,8 +30,7 @@ Options:
   -c, --config-dir DIR   Salt config directory holding "master" (or the file itself);
                          default ${MASTER_DEFAULTS.config_dir}
       --sandbox          run against an embedded sandbox master instead of a real one
-                         (the default when no -c is given and ${MASTER_DEFAULTS.config_dir}/master
-                         is not readable)
+                         (simulated minions, a known password: never for production)
       --sandbox-release V
                          the Salt release the sandbox behaves as (${RELEASE_GENERATIONS.join(', ')},
                          or any 3006.N, 3007.N, 3008.N); default ${DEFAULT_RELEASE}
@@ -80,12 +80,27 @@ function packageVersion(): string {
   return String(manifest.version);
 }
 
-function isReadable(file: string): boolean {
+/** Who this process runs as, for messages about files it cannot read. */
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // A uid without a passwd entry (containers).
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
+
+/**
+ * The default master config must be readable: a service started as the wrong user must stop
+ * here, naming the file and the user, never fall back to the sandbox (whose password is known).
+ */
+function requireReadable(file: string): void {
   try {
     accessSync(file, constants.R_OK);
-    return true;
-  } catch {
-    return false;
+  } catch (error) {
+    throw new ConfigError(
+      `cannot read ${file} as user ${currentUser()} (${errorCode(error)}); run as the master's user, pass -c DIR, or --sandbox to try the embedded sandbox`,
+    );
   }
 }
 
@@ -122,11 +137,12 @@ function installSignalHandlers(log: Logger, shutdown: () => Promise<void>, optio
     }
     stopping = true;
     log.info(`${signal} received; shutting down`);
+    // The log files are written asynchronously: every line must be on disk before the exit.
     shutdown().then(
-      () => process.exit(0),
+      () => flushLogs().then(() => process.exit(0)),
       (error: unknown) => {
         log.error('shutdown failed', { error });
-        process.exit(1);
+        return flushLogs().then(() => process.exit(1));
       },
     );
   };
@@ -160,7 +176,7 @@ async function runWorker(args: Args, level: LogLevel, stderrLog: Logger): Promis
   // The primary stops its workers with SIGTERM; a terminal's Ctrl-C reaches the whole process
   // group, and stopping is the primary's call then too.
   process.on('SIGINT', () => {});
-  installSignalHandlers(log, () => server.close(), { stopOn: ['SIGTERM'], onHangup: () => server.reopenLogs() });
+  installSignalHandlers(log, () => server.close(), { stopOn: ['SIGTERM'], onHangup: () => server.reload() });
 }
 
 /** The release named by --sandbox-release, checked before anything starts. */
@@ -203,15 +219,15 @@ async function main(argv: string[]): Promise<void> {
   }
   if (cluster.isWorker) return runWorker(args, level, log);
 
-  const defaultMasterFile = path.join(MASTER_DEFAULTS.config_dir, 'master');
-  const useSandbox = args.sandbox === true || (args['config-dir'] === undefined && !isReadable(defaultMasterFile));
+  // Only on request: the sandbox accepts a published password and answers with canned data.
+  const useSandbox = args.sandbox === true;
+  if (!useSandbox && args['config-dir'] === undefined) requireReadable(path.join(MASTER_DEFAULTS.config_dir, 'master'));
   let sandbox: Sandbox | undefined;
   try {
     let raw: ConfigMap;
     let source: string;
     if (useSandbox) {
-      const why = args.sandbox ? '--sandbox given' : `${defaultMasterFile} is not readable`;
-      log.warn(`running on the embedded sandbox master (${why}); to use a real Salt master, run with -c <its config dir>, e.g. -c ${MASTER_DEFAULTS.config_dir}`);
+      log.warn(`running on the embedded sandbox master (--sandbox given); to use a real Salt master, run with -c <its config dir>, e.g. -c ${MASTER_DEFAULTS.config_dir}`);
       // Loaded only here, so a production start never pulls in the sandbox.
       const { startSandbox } = await import('./sandbox/index.js');
       sandbox = await startSandbox({ record: false, release });
@@ -237,7 +253,7 @@ async function main(argv: string[]): Promise<void> {
           await supervisor.stop();
           await running?.stop();
         },
-        { onHangup: () => supervisor.reopenLogs() },
+        { onHangup: () => supervisor.reload() },
       );
       return;
     }
@@ -251,7 +267,7 @@ async function main(argv: string[]): Promise<void> {
         await server.close();
         await running?.stop();
       },
-      { onHangup: () => server.reopenLogs() },
+      { onHangup: () => server.reload() },
     );
   } catch (error) {
     await sandbox?.stop().catch((stopError: unknown) => log.error('stopping the sandbox master failed', { error: stopError }));
@@ -259,8 +275,9 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
+main(process.argv.slice(2)).catch(async (error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`salt-api-koa: ${message.replace(/\n/g, ' ')}\n`);
+  await flushLogs();
   process.exit(error instanceof ConfigError ? 2 : 1);
 });

@@ -2,8 +2,9 @@
 export { startServer, type RunningServer, type ServerOptions } from './server.js';
 export { settingsFromMaster } from './config/settings.js';
 export { loadMasterConfig } from './config/masterConfig.js';
-export { createLogger, type Logger } from './log.js';
+export { createLogger, flushLogs, type Logger } from './log.js';
 export { startSandbox, type Sandbox, type SandboxOptions } from './sandbox/index.js';
 export { SerializerRegistry, createDefaultRegistry, contentTypeOf, type Serializer } from '../serializers/index.js';
+export { renderJson } from '../serializers/json.js';
 export type { Settings, ApiOptions, MasterSettings } from './config/types.js';
 export type { Lowstate, LowstateChunk, SaltToken, EventFrame, SaltValue } from './salt/types.js';

@@ -1,8 +1,9 @@
 /**
  * A small leveled logger: one line per message, `<ISO time> [<LEVEL>] <message> {json fields}`,
- * to stderr or appended to a file. Level names are Salt's (`warn` is accepted for `warning`).
+ * to stderr or appended to a file (mode 0640 when created; written asynchronously, see Sink).
+ * Level names are Salt's (`warn` is accepted for `warning`).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { close, openSync, write, writeSync } from 'node:fs';
 
 export type LogLevel = 'error' | 'warning' | 'info' | 'debug' | 'trace';
 export type LogFields = Record<string, unknown>;
@@ -58,15 +59,74 @@ function formatLine(level: LogLevel, message: string, fields: LogFields): string
   return `${new Date().toISOString()} [${level.toUpperCase()}] ${text}${suffix}\n`;
 }
 
+/** Log files: read and write for their owner, read for its group (log readers), nothing for others. */
+export const LOG_FILE_MODE = 0o640;
+
+/** Lines a file sink holds while the disk is behind; past this, lines are dropped (and counted). */
+const MAX_BACKLOG = 8 * 1024 * 1024;
+
+/** The file operations a sink uses: node:fs, or a stand-in in tests. */
+export interface SinkIo {
+  /** Synchronous, so an unwritable file fails at start-up (or at reopen), not on a later write. */
+  open(file: string): number;
+  write(fd: number, data: Buffer, done: (error: NodeJS.ErrnoException | null, written: number) => void): void;
+  writeSync(fd: number, data: Buffer): number;
+  close(fd: number): void;
+}
+
+const fileIo: SinkIo = {
+  open: (file) => openSync(file, 'a', LOG_FILE_MODE),
+  write: (fd, data, done) => write(fd, data, 0, data.length, null, done),
+  writeSync: (fd, data) => writeSync(fd, data),
+  close: (fd) => close(fd, () => undefined),
+};
+
+/** Lines bound for one file descriptor; `retire` closes it once they are written (after a reopen). */
+interface Batch {
+  fd: number;
+  text: string;
+  retire: boolean;
+}
+
+/** Sinks with lines not yet on disk: flushLogs() waits for them, and the exit hook writes them. */
+const backlogged = new Set<Sink>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // process.exit() without flushLogs() first (a second signal, a crash): what is still queued
+  // is written synchronously; nothing asynchronous runs after 'exit'.
+  process.on('exit', () => {
+    for (const sink of backlogged) sink.flushSync();
+  });
+}
+
+/** Resolves once every line logged so far is written (graceful shutdown, before process.exit). */
+export async function flushLogs(): Promise<void> {
+  await Promise.all([...backlogged].map((sink) => sink.flush()));
+}
+
 /**
- * Where lines go: a file opened for appending, or stderr. Writes are synchronous so nothing is
- * lost when the process exits right after. Also the access log's file (src/accessLog.ts).
+ * Where lines go: a file opened for appending, or stderr. Also the access log's file
+ * (src/accessLog.ts). File writes are asynchronous and batched, off the request's path: a line
+ * is queued, the first one goes to the kernel at once, and the lines logged while a write is under
+ * way go together in the next one. SIGHUP's reopen() sends later lines to the new file while the
+ * old descriptor is closed only after its own lines are written; flushLogs() waits for them all.
  */
 export class Sink {
   private fd: number | undefined;
+  private readonly queue: Batch[] = [];
+  private inFlight: Batch | undefined;
+  private queuedChars = 0;
+  private dropped = 0;
+  private waiters: (() => void)[] = [];
 
-  constructor(private readonly file: string | undefined) {
-    this.fd = file === undefined ? undefined : openSync(file, 'a');
+  constructor(
+    private readonly file: string | undefined,
+    private readonly io: SinkIo = fileIo,
+  ) {
+    this.fd = file === undefined ? undefined : io.open(file);
   }
 
   write(line: string): void {
@@ -74,26 +134,100 @@ export class Sink {
       process.stderr.write(line);
       return;
     }
-    try {
-      writeSync(this.fd, line);
-    } catch {
-      // A full disk must not take the API down; stderr is the last resort.
-      process.stderr.write(line);
+    if (this.queuedChars + line.length > MAX_BACKLOG) {
+      // The disk is stalled: dropping lines beats holding up requests or growing without bound.
+      this.dropped++;
+      return;
     }
+    if (this.dropped > 0) {
+      const note = formatLine('error', `${this.dropped} log lines dropped: the log file fell ${MAX_BACKLOG} characters behind`, {});
+      this.dropped = 0;
+      this.enqueue(note);
+    }
+    this.enqueue(line);
+  }
+
+  private enqueue(text: string): void {
+    const fd = this.fd as number;
+    const last = this.queue.at(-1);
+    if (last && last.fd === fd && !last.retire) last.text += text;
+    else this.queue.push({ fd, text, retire: false });
+    this.queuedChars += text.length;
+    backlogged.add(this);
+    installExitHook();
+    this.pump();
+  }
+
+  /** Start the next write unless one is under way. */
+  private pump(): void {
+    if (this.inFlight) return;
+    const batch = this.queue.shift();
+    if (!batch) {
+      backlogged.delete(this);
+      for (const wake of this.waiters.splice(0)) wake();
+      return;
+    }
+    this.queuedChars -= batch.text.length;
+    this.inFlight = batch;
+    this.send(batch, Buffer.from(batch.text));
+  }
+
+  private send(batch: Batch, data: Buffer): void {
+    if (data.length === 0) return this.finish(batch);
+    this.io.write(batch.fd, data, (error, written) => {
+      if (error || written <= 0) {
+        // A full disk must not take the API down; stderr is the last resort.
+        process.stderr.write(data);
+        return this.finish(batch);
+      }
+      this.send(batch, data.subarray(written));
+    });
+  }
+
+  private finish(batch: Batch): void {
+    if (batch.retire) this.io.close(batch.fd);
+    this.inFlight = undefined;
+    this.pump();
+  }
+
+  /** Resolves once the lines written so far are on disk (or on stderr, if the disk refused them). */
+  flush(): Promise<void> {
+    if (!this.inFlight && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /**
+   * Write the queued lines now, synchronously: the process is exiting. A write already under
+   * way is left to the kernel (writing it again could double it).
+   */
+  flushSync(): void {
+    for (const batch of this.queue.splice(0)) {
+      let data = Buffer.from(batch.text);
+      try {
+        while (data.length > 0) data = data.subarray(this.io.writeSync(batch.fd, data));
+      } catch {
+        process.stderr.write(data);
+      }
+    }
+    this.queuedChars = 0;
   }
 
   reopen(): void {
     if (this.file === undefined || this.fd === undefined) return;
     let next: number;
     try {
-      next = openSync(this.file, 'a');
+      next = this.io.open(this.file);
     } catch (error) {
       this.write(formatLine('error', `cannot reopen log file ${this.file}; still writing to the old one`, { error }));
       return;
     }
+    // The old file keeps the lines logged before the reopen, and is closed after them.
     const previous = this.fd;
     this.fd = next;
-    closeSync(previous);
+    this.queue.push({ fd: previous, text: '', retire: true });
+    backlogged.add(this);
+    installExitHook();
+    this.pump();
   }
 }
 

@@ -1,12 +1,11 @@
 /** The salt-api-koa command as a child process: --version, --help and refusing bad configuration. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { portAccepts } from './support/sockets.js';
+import { portAccepts, freePort } from './support/sockets.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -25,13 +24,6 @@ function run(args: string[]): Promise<Run> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('salt-api-koa command', () => {
   let dir: string;

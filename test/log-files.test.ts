@@ -4,7 +4,7 @@
  * file that cannot be opened stops start-up with one line naming the option.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +16,7 @@ import { accessTime } from '../src/accessLog.js';
 import { RELEASE } from './support/release.js';
 import { startHarness, login } from './support/harness.js';
 import { openSse } from './support/sseClient.js';
+import { sandboxConfigDir } from './support/sandboxConfig.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const ACCESS_LINE = /^(\S+) - - (\[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}\]) "([^"\\]*(?:\\.[^"\\]*)*)" (\d{3}) (\d+|-) "(.*)" "(.*)"$/;
@@ -55,15 +56,15 @@ describe('log_access_file', () => {
       const parsed = lines.map((line) => ACCESS_LINE.exec(line));
       expect(parsed.every(Boolean), lines.join('\n')).to.equal(true);
       const [loginLine, welcomeLine, jobLine, missingLine, refusedLine] = parsed as RegExpExecArray[];
-      expect(loginLine.slice(1, 2).concat(loginLine.slice(3, 5))).to.deep.equal(['127.0.0.1', 'POST /login HTTP/1.1', '200']);
-      expect(welcomeLine.slice(3)).to.deep.equal(['GET /?a=1 HTTP/1.1', '200', welcome.headers['content-length'], 'http://console/', 'curl/8.5.0']);
-      expect(jobLine.slice(3, 5)).to.deep.equal(['POST / HTTP/1.1', '200']);
+      expect(loginLine!.slice(1, 2).concat(loginLine!.slice(3, 5))).to.deep.equal(['127.0.0.1', 'POST /login HTTP/1.1', '200']);
+      expect(welcomeLine!.slice(3)).to.deep.equal(['GET /?a=1 HTTP/1.1', '200', welcome.headers['content-length'], 'http://console/', 'curl/8.5.0']);
+      expect(jobLine!.slice(3, 5)).to.deep.equal(['POST / HTTP/1.1', '200']);
       // Client text is escaped, so a header cannot forge a second line or break the quoting.
-      expect(missingLine.slice(3, 5)).to.deep.equal(['GET /nowhere HTTP/1.1', '404']);
-      expect(missingLine[7]).to.equal('say \\"hi\\"\\\\\\x09x');
-      expect(refusedLine.slice(3, 5)).to.deep.equal(['POST / HTTP/1.1', '401']);
+      expect(missingLine!.slice(3, 5)).to.deep.equal(['GET /nowhere HTTP/1.1', '404']);
+      expect(missingLine![7]).to.equal('say \\"hi\\"\\\\\\x09x');
+      expect(refusedLine!.slice(3, 5)).to.deep.equal(['POST / HTTP/1.1', '401']);
       // Local time, to the second, as CherryPy writes it.
-      const stamp = Date.parse(loginLine[2]!.replace(/^\[(\d+)\/(\w+)\/(\d+):(.*)\]$/, '$2 $1 $3 $4'));
+      const stamp = Date.parse(loginLine![2]!.replace(/^\[(\d+)\/(\w+)\/(\d+):(.*)\]$/, '$2 $1 $3 $4'));
       expect(Math.abs(Date.now() - stamp)).to.be.below(60_000);
       expect(accessTime(new Date(2026, 10, 7, 9, 5, 3))).to.equal('[07/Nov/2026:09:05:03]');
 
@@ -122,15 +123,6 @@ describe('log files of the salt-api-koa command', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A config dir whose `master` points at the sandbox, with these rest_koa options (JSON is YAML). */
-  function configDir(name: string, api: Record<string, unknown>): string {
-    const config = path.join(dir, name);
-    const restKoa = { ...(sandbox.config.rest_koa as Record<string, unknown>), port: 0, host: '127.0.0.1', ...api };
-    mkdirSync(config, { recursive: true });
-    writeFileSync(path.join(config, 'master'), JSON.stringify({ ...sandbox.config, rest_koa: restKoa }));
-    return config;
-  }
-
   async function start(config: string, errorLog: string): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
     const child = spawn(process.execPath, [CLI, '-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -149,7 +141,7 @@ describe('log files of the salt-api-koa command', () => {
   it('logs to log_error_file instead of stderr, and SIGHUP reopens both files', async () => {
     const access = path.join(dir, 'access.log');
     const errors = path.join(dir, 'error.log');
-    const api = await start(configDir('both', { log_access_file: access, log_error_file: errors }), errors);
+    const api = await start(sandboxConfigDir(sandbox, dir, 'both', { log_access_file: access, log_error_file: errors }), errors);
     try {
       expect(api.stderr()).to.equal('');
       await request(api.url).get('/').expect(200);
@@ -173,7 +165,7 @@ describe('log files of the salt-api-koa command', () => {
     const nowhere = path.join(dir, 'missing-dir', 'x.log');
     for (const option of ['log_access_file', 'log_error_file']) {
       const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [CLI, '-c', configDir(option, { [option]: nowhere })], { timeout: 15_000 }, (error, stdout, stderr) =>
+        execFile(process.execPath, [CLI, '-c', sandboxConfigDir(sandbox, dir, option, { [option]: nowhere })], { timeout: 15_000 }, (error, stdout, stderr) =>
           resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
         );
       });

@@ -11,6 +11,7 @@ import { BusFrameReader, frameFor, type BusFraming } from '../src/salt/busFramin
 import { frameBody, packEventFrame, parseEventBody } from '../src/salt/codec.js';
 import { RELEASE_GENERATIONS, saltRelease } from '../src/salt/releases.js';
 import { startHarness, login, type Harness } from './support/harness.js';
+import { flushLogs } from '../src/log.js';
 import { projectRoot } from './support/paths.js';
 
 interface ReleaseCapture {
@@ -111,6 +112,8 @@ describe('a master that refuses the request protocol', () => {
       expect(res.body.status).to.equal(502);
       expect(res.body.return).to.match(/"bad load".*minimum_auth_version/);
     }
+    // Log lines are written asynchronously: wait until they are all on disk.
+    await flushLogs();
     const lines = readFileSync(path.join(dir, 'api.log'), 'utf8').split('\n').filter((line) => line.includes('minimum_auth_version'));
     expect(lines).to.have.length(1);
     expect(lines[0]).to.match(/answers "bad load" to every request/);
@@ -159,6 +162,7 @@ describe('webhook events in a configured framing', function () {
         const token = await login(h);
         const res = await h.http.post('/hook/framed').set('X-Auth-Token', token).send({ a: 1 }).expect(200);
         expect(res.body).to.deep.equal({ success: published });
+        await flushLogs();
         const log = readFileSync(path.join(dir, 'api.log'), 'utf8');
         expect(/webhook event salt\/netapi\/hook\/framed not published: the master did not republish it/.test(log)).to.equal(!published);
       } finally {

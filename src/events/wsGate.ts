@@ -5,10 +5,11 @@
  *
  * Browsers let any page open a WebSocket to any host and send the cookie along (CORS does not
  * apply). So a connection that authenticates with the session cookie must come from our own
- * origin or one listed in `cors_origin`; a token in the path, query or header proves the client
- * chose to send it.
+ * origin or one listed in `cors_origin` (src/origin.ts, the check cookie-authenticated POSTs get
+ * too); a token in the path, query or header proves the client chose to send it.
  */
 import { IpRanges, resolveClient } from '../clientAddress.js';
+import { OriginPolicy } from '../origin.js';
 import { Errors } from '../errors.js';
 import type { TokenAuthority } from '../salt/tokens.js';
 import type { ApiContext } from '../state.js';
@@ -34,26 +35,11 @@ export interface WsGate {
   admit(ctx: ApiContext, pathToken: string | undefined): Promise<WsGrant>;
 }
 
-/** Whether `origin` names the host the request was sent to. */
-function sameOrigin(origin: string, host: string): boolean {
-  try {
-    const url = new URL(origin);
-    return url.host === new URL(`${url.protocol}//${host}`).host;
-  } catch {
-    return false;
-  }
-}
-
 export function wsGate(options: WsGateOptions): WsGate {
   const base = `${options.prefix}/ws`;
   const trusted = new IpRanges(options.trustedProxies);
   const authorized = options.authorizedIps === undefined ? undefined : new IpRanges(options.authorizedIps);
-  const listed = new Set([options.corsOrigin ?? []].flat().filter((origin) => origin !== '*'));
-
-  const originAllowed = (ctx: ApiContext): boolean => {
-    const origin = ctx.get('Origin');
-    return origin === '' || listed.has(origin) || sameOrigin(origin, ctx.get('Host'));
-  };
+  const origins = new OriginPolicy({ corsOrigin: options.corsOrigin, trustedProxies: options.trustedProxies });
 
   return {
     match(path) {
@@ -66,7 +52,7 @@ export function wsGate(options: WsGateOptions): WsGate {
     async admit(ctx, pathToken) {
       if (authorized && !authorized.has(resolveClient(ctx.req, trusted).ip)) throw Errors.BadIp();
       const credential = streamCredential(ctx, pathToken);
-      if (credential.ambient && !originAllowed(ctx)) throw Errors.OriginRefused();
+      if (credential.ambient && !origins.admits(ctx.req)) throw Errors.OriginRefused();
       const client = resolveClient(ctx.req, trusted).ip;
       const token = await authenticateStream(options.tokens, credential, (username) => apiAclAllows(options.apiAcl, username, () => client));
       return { token, filter: tagFilter(ctx.query.tag), formatEvents: ctx.query.format_events !== undefined };

@@ -5,7 +5,7 @@ import { isMap } from '../salt/master.js';
 import type { SaltMap, SaltToken } from '../salt/types.js';
 import type { ExternalAuth } from '../config/types.js';
 import { reply, type ApiContext } from '../state.js';
-import { clearedSessionCookie, sessionCookie } from '../../middleware/session.js';
+import { clearedSessionCookie, cookiePath, sessionCookie } from '../../middleware/session.js';
 import { clientIp, isSecure } from '../../middleware/clientIp.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
 import { apiAclAllows } from './apiAcl.js';
@@ -26,6 +26,8 @@ function credentials(body: unknown): SaltMap {
 }
 
 export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
+  // The cookie goes only to the API's own paths, not to other applications on the host.
+  const path = cookiePath(deps.settings.api.root_prefix);
   router.get('/login', (ctx) => {
     ctx.set('WWW-Authenticate', 'Session');
     reply(ctx, { status: null, return: 'Please log in' });
@@ -39,7 +41,7 @@ export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
     const token = await deps.salt.tokens.login(creds);
     if (!token) throw Errors.LoginFailed();
     ctx.set('X-Auth-Token', token.token);
-    ctx.append('Set-Cookie', sessionCookie(token.token, token.expire, isSecure(ctx)));
+    ctx.append('Set-Cookie', sessionCookie(token.token, token.expire, isSecure(ctx), path));
     reply(ctx, loginReturn(token, deps.settings.master.external_auth));
   });
 
@@ -50,7 +52,7 @@ export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
       const outcome = await announceLogout(deps.salt.bus, token);
       if (outcome !== 'published') deps.salt.log.warn(`logout not announced to other API processes (${outcome}); this one refuses the token until it expires`);
     }
-    ctx.append('Set-Cookie', clearedSessionCookie(isSecure(ctx)));
+    ctx.append('Set-Cookie', clearedSessionCookie(isSecure(ctx), path));
     reply(ctx, { return: 'Your token has been cleared' });
   });
 }
