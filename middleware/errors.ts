@@ -9,6 +9,7 @@ import type { Logger } from '../src/log.js';
 import type { ApiContext } from '../src/state.js';
 import { redactUrl } from '../src/redactUrl.js';
 import { contentTypeOf, type SerializerRegistry } from '../serializers/registry.js';
+import { discardBody, discardLimits } from './discardBody.js';
 
 /** Errors thrown by libraries below us (raw-body, koa) carry an HTTP status of their own. */
 function fromHttpError(error: unknown, limit: number): ApiError | undefined {
@@ -24,11 +25,22 @@ function fromHttpError(error: unknown, limit: number): ApiError | undefined {
 export function answerError(ctx: ApiContext, registry: SerializerRegistry, error: ApiError): void {
   const serializer = ctx.state.serializer ?? registry.renderers()[0];
   ctx.status = error.status;
-  // The client may still be sending the rest of an oversized body: do not reuse the connection.
+  // An oversized body was read and thrown away before this answer, but only within bounds
+  // (middleware/discardBody.ts): the rest of it may still be coming, so the connection ends here.
   if (error.status === 413) ctx.set('Connection', 'close');
   ctx.state.reply = undefined;
   ctx.body = serializer.render ? serializer.render({ status: error.status, return: error.message }) : error.message;
   ctx.set('Content-Type', contentTypeOf(serializer));
+}
+
+/**
+ * The 413 for a body over `bodyLimit`, once the rest of the body has been read and thrown away
+ * (middleware/discardBody.ts): a client, or nginx, that is still sending gets the answer, not a
+ * connection reset (which nginx turns into a 502).
+ */
+export async function refuseBody(ctx: ApiContext, registry: SerializerRegistry, bodyLimit: number): Promise<void> {
+  await discardBody(ctx.req, discardLimits(bodyLimit));
+  answerError(ctx, registry, Errors.BodyTooLarge(bodyLimit));
 }
 
 export function errorHandler(registry: SerializerRegistry, options: { debug: boolean; bodyLimit: number; log: Logger }) {
@@ -47,6 +59,7 @@ export function errorHandler(registry: SerializerRegistry, options: { debug: boo
         error = Errors.Unexpected();
         if (options.debug && caught instanceof Error) error = new ApiError(error.code, 500, caught.stack ?? caught.message);
       }
+      if (error.status === 413) await discardBody(ctx.req, discardLimits(options.bodyLimit));
       answerError(ctx, registry, error);
     }
   };

@@ -27,8 +27,8 @@ const STOP_TIMEOUT_MS = 15_000;
 export interface Supervisor {
   /** Where the workers listen. */
   url: string;
-  /** Ask every worker to reopen its log file (SIGHUP). */
-  reopenLogs(): void;
+  /** SIGHUP to every worker: each reopens its log files and reloads its TLS certificate. */
+  reload(): void;
   /** Stop every worker (SIGTERM, SIGKILL after a grace period) and wait until they are gone. */
   stop(): Promise<void>;
 }
@@ -126,7 +126,7 @@ export async function superviseWorkers(settings: Settings, log: Logger): Promise
 
   return {
     url,
-    reopenLogs() {
+    reload() {
       for (const worker of workers) worker.process.kill('SIGHUP');
     },
     stop,

@@ -98,6 +98,11 @@ export const Errors = {
   // 503, 504
   MasterUnavailable: define('MASTER_UNAVAILABLE', 503, () => 'Salt Master is not available.'),
   ShuttingDown: define('SHUTTING_DOWN', 503, () => 'Server shutting down'),
+  SshBusy: define(
+    'SSH_BUSY',
+    503,
+    (max: number) => `Too many salt-ssh runs in progress: this API process runs at most ${max} at once (option ssh_max_concurrent). Try again when one has finished.`,
+  ),
   ClientTimeout: define('CLIENT_TIMEOUT', 504, (what: string) => `${what} timed out`),
 } as const;
 

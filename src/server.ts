@@ -19,8 +19,18 @@ import type { SerializerRegistry } from '../serializers/registry.js';
 export interface RunningServer {
   url: string;
   close(): Promise<void>;
-  /** Reopen the access log after logrotate moved it (SIGHUP); nothing to do without one. */
-  reopenLogs(): void;
+  /**
+   * What SIGHUP does (src/cli.ts calls it, in each worker too): reopen the access log after
+   * logrotate moved it, and reload the TLS certificate, key and chain (see reloadTls).
+   */
+  reload(): void;
+  /**
+   * Read `ssl_crt`, `ssl_key` and `ssl_chain` again: new connections get the new certificate,
+   * those already open keep theirs. Files that do not make a usable pair (unreadable, not PEM, a
+   * key of another certificate) are refused with one error line, and the server keeps serving the
+   * certificate it has. Returns whether the new files are in use; false too without TLS.
+   */
+  reloadTls(): boolean;
 }
 
 export interface ServerOptions {
@@ -70,32 +80,64 @@ function httpOptions(settings: Settings): http.ServerOptions {
   };
 }
 
-export async function startServer(settings: Settings, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
-  const tls = tlsOptions(settings);
-  const accessLog = openAccessLog(settings.api.log_access_file);
-  const salt = await createSaltAdapter(settings, log);
-  const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls), accessLog });
-  const appHandler = app.callback();
-  const drain = new Drain();
-  const handler = drain.track((req, res) => void appHandler(req, res));
-  const serverOptions = httpOptions(settings);
-  const server = tls ? https.createServer({ ...tls, ...serverOptions }, handler) : http.createServer(serverOptions, handler);
-  server.on('clientError', answerClientError);
-  drain.watch(server, Boolean(tls));
-  const eventStreams = attachEventStreams(server, app);
-  await new Promise<void>((resolve, reject) => {
+/** listen(), or the error it fails with (the port is taken, the address is not ours). */
+function listen(server: http.Server, settings: Settings): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: settings.api.port, host: settings.api.host, backlog: settings.api.socket_queue_size }, () => {
       server.off('error', reject);
       resolve();
     });
   });
+}
+
+export async function startServer(settings: Settings, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  const tls = tlsOptions(settings);
+  const accessLog = openAccessLog(settings.api.log_access_file);
+  const salt = await createSaltAdapter(settings, log);
+  let server: http.Server | https.Server;
+  let drain: Drain;
+  let eventStreams: ReturnType<typeof attachEventStreams> | undefined;
+  try {
+    const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls), accessLog });
+    const appHandler = app.callback();
+    drain = new Drain();
+    const handler = drain.track((req, res) => void appHandler(req, res));
+    const serverOptions = httpOptions(settings);
+    server = tls ? https.createServer({ ...tls, ...serverOptions }, handler) : http.createServer(serverOptions, handler);
+    server.on('clientError', answerClientError);
+    drain.watch(server, Boolean(tls));
+    eventStreams = attachEventStreams(server, app);
+    await listen(server, settings);
+  } catch (error) {
+    // Nothing will ever close what was opened for this server: its master connections (ZeroMQ
+    // sockets, the bus subscription and its reconnect timer) would keep the process alive.
+    eventStreams?.close();
+    salt.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
+  const reloadTls = (): boolean => {
+    if (!(server instanceof https.Server)) return false;
+    const { ssl_crt: crt, ssl_key: key, ssl_chain: chain } = settings.api;
+    try {
+      server.setSecureContext(tlsOptions(settings) ?? {});
+    } catch (error) {
+      log.error(`TLS certificate not reloaded, still serving the previous one: ${error instanceof Error ? error.message : String(error)}`, { ssl_crt: crt, ssl_key: key, ssl_chain: chain });
+      return false;
+    }
+    log.info('TLS certificate reloaded', { ssl_crt: crt, ssl_chain: chain });
+    return true;
+  };
   return {
     url,
-    reopenLogs: () => accessLog?.reopen(),
+    reload() {
+      accessLog?.reopen();
+      reloadTls();
+    },
+    reloadTls,
     async close() {
       drain.stop();
       // Event streams never end on their own: end them (with a last comment) so the server can close.

@@ -233,6 +233,7 @@ describe('settingsFromMaster', () => {
       keepalive_timeout: 5,
       shutdown_grace: 10,
       event_pull_framing: 'auto',
+      ssh_max_concurrent: 8,
     });
   });
 
@@ -364,6 +365,8 @@ describe('settingsFromMaster', () => {
     ['headers_timeout over request_timeout', { headers_timeout: 30, request_timeout: 10 }, {}, 'rest_koa.headers_timeout: expected at most request_timeout (10), got 30'],
     ['an unknown event_pull_framing', { event_pull_framing: 'length' }, {}, 'rest_koa.event_pull_framing: expected "auto", "plain" or "prefixed", got "length"'],
     ['a negative shutdown_grace', { shutdown_grace: -1 }, {}, 'rest_koa.shutdown_grace: expected a number of seconds >= 0, got -1'],
+    ['zero ssh_max_concurrent', { ssh_max_concurrent: 0 }, {}, 'rest_koa.ssh_max_concurrent: expected an integer >= 1, got 0'],
+    ['a fractional ssh_max_concurrent', { ssh_max_concurrent: 2.5 }, {}, 'rest_koa.ssh_max_concurrent: expected an integer >= 1, got 2.5'],
     ['a string ring size', { events_ring_size: '10' }, {}, 'rest_koa.events_ring_size: expected an integer >= 0, got "10"'],
     ['a nested webhook_url', { webhook_url: '/a/b' }, {}, 'rest_koa.webhook_url: expected a single path segment such as "/hook", got "/a/b"'],
     ['an empty app_path', { app_path: '/' }, {}, 'rest_koa.app_path: expected a single path segment such as "/app", got "/"'],

@@ -295,3 +295,49 @@ describe('GET /ws: expiry and shutdown', () => {
     expect(await client.closed).to.deep.equal({ code: 1001, reason: 'closing: server shutting down' });
   });
 });
+
+describe('GET /ws: clients that stop answering pings', () => {
+  let h: Harness;
+  let token: string;
+  before(async () => {
+    // A ping every 0.5 s, and as long to answer it.
+    h = await startHarness({ api: { events_heartbeat: 0.5 } });
+    token = await login(h);
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('drops a client that never answers a ping (half-open) and releases its subscription', async () => {
+    const before = await openStreams(h, token);
+    // autoPong: false is a client whose end is gone: pings reach nothing that answers.
+    const client = await connect(h, `/ws/${token}`, { autoPong: false });
+    let pings = 0;
+    client.socket.on('ping', () => pings++);
+    await ready(client);
+    expect(await openStreams(h, token)).to.equal(before + 1);
+    // Cut without a close frame (1006 on this side): a gone client could not answer one.
+    expect(await client.closed).to.deep.equal({ code: 1006, reason: '' });
+    expect(pings).to.be.at.least(1);
+    expect(await openStreams(h, token)).to.equal(before);
+  });
+
+  it('keeps a client that answers its pings', async () => {
+    const client = await connect(h, `/ws/${token}`);
+    try {
+      await ready(client);
+      // Four pings answered: longer than an unanswered one is kept.
+      await new Promise<void>((resolve) => {
+        let pings = 0;
+        client.socket.on('ping', () => {
+          if (++pings === 4) resolve();
+        });
+      });
+      expect(client.socket.readyState).to.equal(WebSocket.OPEN);
+      h.sandbox.fireEvent('ws/alive', { still: true });
+      expect(await client.until((message) => message.includes('"tag": "ws/alive"'))).to.match(/^data: /);
+    } finally {
+      client.socket.terminate();
+    }
+  });
+});

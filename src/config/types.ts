@@ -87,6 +87,8 @@ export interface ApiOptions {
   shutdown_grace: number;
   /** Framing of events written to the master's pull socket: found by probing, or set (salt-versions.md §2). */
   event_pull_framing: 'auto' | 'plain' | 'prefixed';
+  /** salt-ssh processes this API process runs at once; an `ssh` chunk past it gets 503. */
+  ssh_max_concurrent: number;
 }
 
 export interface Settings {

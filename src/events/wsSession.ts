@@ -38,7 +38,10 @@ export interface WsGrant {
 export interface WsSessionOptions extends WsGrant {
   hub: EventHub;
   tokens: TokenAuthority;
-  /** Milliseconds between pings that keep proxies from closing a quiet connection; 0 for none. */
+  /**
+   * Milliseconds between pings that keep proxies from closing a quiet connection, and the time a
+   * client has to answer one (a pong, or any message) before it counts as gone; 0 for none.
+   */
   heartbeatMs: number;
   log: Logger;
   /** Called once when the connection is over. */
@@ -57,6 +60,8 @@ class WsSession implements EventSink {
   private readonly stopWatch: () => void;
   private waiting = false;
   private closed = false;
+  /** Whether the client has shown signs of life since the last ping. */
+  private answered = true;
 
   constructor(
     private readonly socket: WebSocket,
@@ -64,8 +69,9 @@ class WsSession implements EventSink {
   ) {
     if (options.formatEvents) this.digest = new EventDigest();
     socket.on('message', (data) => this.received(data));
+    socket.on('pong', () => (this.answered = true));
     socket.on('close', () => this.release());
-    if (options.heartbeatMs > 0) this.heartbeat = setInterval(() => socket.ping(), options.heartbeatMs);
+    if (options.heartbeatMs > 0) this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.stopWatch = watchToken(options.tokens, options.token, (why) => this.terminate(why));
   }
 
@@ -81,7 +87,25 @@ class WsSession implements EventSink {
     this.socket.close(reason === 'shutdown' ? GOING_AWAY : POLICY_VIOLATION, describeEnd(reason));
   }
 
+  /**
+   * Ping, unless the last ping is still unanswered: then the client is gone without a word (a
+   * half-open connection, a laptop that went to sleep) and would hold its subscription until the
+   * kernel gives up on the socket, hours later. It gets no close handshake, which it could not
+   * answer either.
+   */
+  private beat(): void {
+    if (!this.answered) {
+      this.options.log.info('websocket client did not answer a ping in time; connection dropped', { user: this.options.token.name });
+      this.release();
+      this.socket.terminate();
+      return;
+    }
+    this.answered = false;
+    this.socket.ping();
+  }
+
   private received(data: RawData): void {
+    this.answered = true;
     if (this.closed) return;
     if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) return this.terminate('overflow');
     this.send(RECEIVED);

@@ -9,6 +9,7 @@ import { NetapiClient } from './netapi.js';
 import { RequestChannel } from './requestChannel.js';
 import { TokenAuthority } from './tokens.js';
 import { followLogouts } from './logoutNotice.js';
+import { SshSlots } from './ssh/slots.js';
 
 export interface SaltAdapter extends SaltContext {
   netapi: NetapiClient;
@@ -50,7 +51,7 @@ export async function createSaltAdapter(settings: Settings, log: Logger): Promis
   await bus.start();
   const tokens = new TokenAuthority(master, settings.api.token_cache_ttl * 1000);
   followLogouts(bus, tokens);
-  const context: SaltContext = { master, bus, tokens, settings: settings.master, log };
+  const context: SaltContext = { master, bus, tokens, settings: settings.master, log, sshSlots: new SshSlots(settings.api.ssh_max_concurrent) };
   return {
     ...context,
     netapi: new NetapiClient(context),

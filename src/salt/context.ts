@@ -3,6 +3,7 @@ import type { MasterSettings } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { EventBus } from './eventBus.js';
 import type { MasterClient } from './master.js';
+import type { SshSlots } from './ssh/slots.js';
 import type { TokenAuthority } from './tokens.js';
 import type { LowstateChunk, SaltToken, SaltValue } from './types.js';
 
@@ -12,6 +13,8 @@ export interface SaltContext {
   tokens: TokenAuthority;
   settings: MasterSettings;
   log: Logger;
+  /** The salt-ssh runs this process may start at once (`ssh_max_concurrent`). */
+  sshSlots: SshSlots;
 }
 
 /** One chunk to run, with credentials already confirmed by the master. */

@@ -8,8 +8,11 @@
  * Hosts come from the roster file (`--roster-file`, else `<config dir>/roster`): every top-level
  * `name:` line is a host. Functions: test.ping, test.echo, test.arg, grains.get, test.sleep <s>;
  * raw shell commands get a canned answer. SALT_SSH_FAKE_OUTPUT=garbage prints a traceback instead.
+ * SALT_SSH_FAKE_GATE=<unix socket path>: once started, connect there, say the pid and hold on
+ * until the other end closes the connection, so a test knows it runs and decides when it ends.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fnmatch } from '../salt/match.js';
 
@@ -55,7 +58,7 @@ function parse(argv: string[]): Parsed {
   const positional: string[] = [];
   const set = (dest: string, value: string) => options.set(dest, [...(options.get(dest) ?? []), value]);
   for (let i = 0; i < argv.length; i++) {
-    const item = argv[i];
+    const item = argv[i]!;
     if (item === '--') {
       positional.push(...argv.slice(i + 1));
       break;
@@ -86,7 +89,7 @@ function rosterHosts(file: string): string[] {
     process.stderr.write(`ERROR: Roster file "${file}" not found\n`);
     process.exit(2);
   }
-  return [...text.matchAll(/^([^\s#:][^:\s]*):/gm)].map((m) => m[1]);
+  return [...text.matchAll(/^([^\s#:][^:\s]*):/gm)].map((m) => m[1]!);
 }
 
 const GRAINS: Record<string, string> = { os: 'Debian', os_family: 'Debian', kernel: 'Linux' };
@@ -96,7 +99,8 @@ function targeted(hosts: string[], tgt: string, options: Map<string, string[]>):
   if (options.has('pcre')) return hosts.filter((id) => new RegExp(`^(?:${tgt})`).test(id));
   if (options.has('grain')) {
     const [key, pattern = ''] = tgt.split(':', 2);
-    return GRAINS[key] !== undefined && fnmatch(GRAINS[key], pattern) ? hosts : [];
+    const grain = GRAINS[key!];
+    return grain !== undefined && fnmatch(grain, pattern) ? hosts : [];
   }
   if (options.has('grain_pcre') || options.has('nodegroup') || options.has('range')) return [];
   return hosts.filter((id) => fnmatch(id, tgt));
@@ -130,10 +134,25 @@ function run(fun: string, args: string[], host: string): { ret: unknown; ok: boo
   }
 }
 
+/** Announce this run on the gate socket and wait until the test lets it go. */
+function passGate(socketPath: string): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = net.connect(socketPath, () => socket.write(`${process.pid}\n`));
+    socket.on('data', () => undefined);
+    socket.on('close', () => resolve());
+    socket.on('error', (error) => {
+      process.stderr.write(`fake salt-ssh: gate ${socketPath}: ${error.message}\n`);
+      process.exit(3);
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const record = process.env.SALT_SSH_FAKE_RECORD;
   if (record) appendFileSync(record, `${JSON.stringify({ argv, cwd: process.cwd(), pid: process.pid })}\n`);
+  const gate = process.env.SALT_SSH_FAKE_GATE;
+  if (gate) await passGate(gate);
   const { options, positional } = parse(argv);
   const [tgt, fun, ...args] = positional;
   if (tgt === undefined || fun === undefined) usageError('a target and a function are required');

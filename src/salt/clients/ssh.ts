@@ -50,8 +50,11 @@ export const ssh: ClientFunction = async ({ chunk, token }, salt) => {
     target.expression,
     ...callArgv(call),
   ];
+  // Last, once the chunk is known good: a refused chunk never holds a slot.
+  const release = salt.sshSlots.take();
   salt.log.debug('running salt-ssh', { command: salt.settings.salt_ssh_path, argv, user: token.name });
-  const output = await runSaltSsh(salt.settings.salt_ssh_path, argv, timeout * 1000);
+  // The slot is held while the process lives: past a timeout's 504, until the group is gone.
+  const output = await runSaltSsh(salt.settings.salt_ssh_path, argv, timeout * 1000, release);
   let hosts: SaltMap;
   try {
     hosts = hostReturns(output);

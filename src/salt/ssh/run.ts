@@ -4,7 +4,8 @@
  * capped, and the whole process group killed when the time is up, since salt-ssh leaves one ssh
  * process per host behind it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { Errors } from '../../errors.js';
 
 /** More than any sane return; beyond it the API would only buffer an attacker's output. */
@@ -35,10 +36,26 @@ const SPAWN_PROBLEMS: Record<string, string> = {
   ENOTDIR: 'was not found',
 };
 
-/** Run salt-ssh to completion; 501 when it cannot be started, 504 on timeout, 500 on runaway output. */
-export function runSaltSsh(command: string, argv: readonly string[], timeoutMs: number): Promise<SaltSshOutput> {
+/**
+ * Run salt-ssh to completion; 501 when it cannot be started, 504 on timeout, 500 on runaway output.
+ * `onExit` is called once the process is gone (or could not be started), which on a timeout is
+ * after the answer: the process group gets its SIGTERM, then SIGKILL, before it counts as gone.
+ */
+export function runSaltSsh(command: string, argv: readonly string[], timeoutMs: number, onExit: () => void = () => {}): Promise<SaltSshOutput> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { shell: false, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(command, argv, { shell: false, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    } catch (error) {
+      // An argument spawn() refuses outright (a NUL byte): nothing was started.
+      onExit();
+      throw error;
+    }
+    child.once('exit', onExit);
+    // A spawn that failed has no process, and no 'exit' to come.
+    child.once('error', () => {
+      if (child.pid === undefined) onExit();
+    });
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = Buffer.alloc(0);
