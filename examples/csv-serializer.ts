@@ -3,15 +3,15 @@
  * `minion,value`. Run it with `node dist/examples/csv-serializer.js` after `npm run build`; it
  * starts the embedded sandbox master and serves the API with the extra format on port 8001.
  */
-import { createDefaultRegistry, createLogger, settingsFromMaster, startSandbox, startServer, type Serializer } from '../src/index.js';
+import { createDefaultRegistry, createLogger, renderJson, settingsFromMaster, startSandbox, startServer, type Serializer } from '../src/index.js';
 
-/** One row per minion of every element of `return`; values as JSON. */
+/** One row per minion of every element of `return`; values as JSON (salt-api's, exact for big ints). */
 function toCsv(value: unknown): string {
   const rows = ['minion,value'];
   const results = (value as { return?: unknown }).return;
   for (const result of Array.isArray(results) ? results : [results]) {
     if (result === null || typeof result !== 'object') continue;
-    for (const [minion, ret] of Object.entries(result)) rows.push(`${csvField(minion)},${csvField(JSON.stringify(ret))}`);
+    for (const [minion, ret] of Object.entries(result)) rows.push(`${csvField(minion)},${csvField(renderJson(ret))}`);
   }
   return `${rows.join('\r\n')}\r\n`;
 }

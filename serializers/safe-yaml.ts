@@ -25,6 +25,7 @@ import {
 import { ApiError, Errors } from '../src/errors.js';
 import type { SaltMap, SaltValue } from '../src/salt/types.js';
 import { pythonJsonNumber } from './python-number.js';
+import { PyFloat, attachKeyTypes, keyTypeOf, orderedEntries, type PyKey } from './python-values.js';
 import { setMember } from './set-member.js';
 import { isSaltMap } from './value-kinds.js';
 import { ScalarValueError, constructBool, constructFloat, constructInt, resolvePlainScalar } from './yaml11.js';
@@ -53,6 +54,8 @@ interface Built {
   readonly value: SaltValue;
   /** `<<` and `=` resolve to tags that only make sense as mapping keys (merge, and `=` read as a string key). */
   readonly special?: 'merge' | 'value';
+  /** A float (`1.0` reads as the number 1): a mapping key keeps its type (python-values.ts). */
+  readonly float?: boolean;
   /** Nodes plus string characters of the value with every alias expanded. */
   readonly size: number;
   /** Collection levels inside the value: 0 for a scalar. */
@@ -60,7 +63,7 @@ interface Built {
 }
 
 /** What a scalar event constructs, before its size is known. */
-type Scalar = Pick<Built, 'value' | 'special'>;
+type Scalar = Pick<Built, 'value' | 'special' | 'float'>;
 
 interface CollectionFrame {
   readonly anchor: string | undefined;
@@ -82,6 +85,8 @@ interface MappingFrame extends CollectionFrame {
   readonly ownKeys: Set<string>;
   /** Pairs brought in by `<<`, in Salt's order (a merged list contributes its mappings last-first). */
   readonly merged: Array<[string, SaltValue]>;
+  /** The original type of every key that is not a str (own and merged), by its text. */
+  readonly keyTypes: Map<string, PyKey>;
   key: Built | undefined;
 }
 
@@ -111,12 +116,23 @@ function parse(text: string, maxDepth: number): Event[] {
   }
 }
 
+/** The Python type of a key that is not a str (undefined for a str). */
+function keyType(key: Built): PyKey | undefined {
+  const { value } = key;
+  if (key.special === 'value' || typeof value === 'string') return undefined;
+  if (typeof value === 'number') return key.float === true && Number.isInteger(value) ? new PyFloat(value) : value;
+  if (typeof value === 'bigint' || typeof value === 'boolean' || value === null) return value;
+  return undefined;
+}
+
 /** Mapping keys become strings the way Python's json.dumps converts non-string dict keys. */
 function keyText(key: Built): string {
   if (key.special === 'value') return '=';
   const { value } = key;
   if (typeof value === 'string') return value;
-  if (typeof value === 'number') return pythonJsonNumber(value);
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    return pythonJsonNumber(key.float === true && Number.isInteger(value) ? new PyFloat(value as number) : value);
+  }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value === null) return 'null';
   // Python refuses unhashable (collection) keys; byte-string keys could never be rendered.
@@ -161,6 +177,7 @@ class Composer {
             own: [],
             ownKeys: new Set(),
             merged: [],
+            keyTypes: new Map(),
             key: undefined,
             size: 0,
             childHeight: 0,
@@ -222,7 +239,8 @@ class Composer {
       if (raw === '!') return event.valueStart < 0 ? { value: '' } : implicitScalar(text);
       const name = this.tagName(raw);
       this.refuseUnknownTag(raw, name);
-      return { value: explicitScalar(name.slice(STANDARD_PREFIX.length), text) };
+      const tag = name.slice(STANDARD_PREFIX.length);
+      return { value: explicitScalar(tag, text), float: tag === 'float' };
     } catch (error) {
       if (error instanceof ScalarValueError) throw Errors.InvalidYaml();
       throw error;
@@ -294,7 +312,10 @@ class Composer {
   private addPair(frame: MappingFrame, key: Built, value: Built): void {
     if (value.special !== undefined) throw Errors.InvalidYaml();
     if (key.special === 'merge') {
-      frame.merged.push(...mergeSource(value.value));
+      for (const [name, item, type] of mergeSource(value.value)) {
+        frame.merged.push([name, item]);
+        if (type !== undefined && !frame.ownKeys.has(name)) frame.keyTypes.set(name, type);
+      }
       return;
     }
     const name = keyText(key);
@@ -302,6 +323,9 @@ class Composer {
     if (frame.ownKeys.has(name)) throw Errors.InvalidYaml();
     frame.ownKeys.add(name);
     frame.own.push([name, value.value]);
+    const type = keyType(key);
+    if (type !== undefined) frame.keyTypes.set(name, type);
+    else frame.keyTypes.delete(name);
   }
 
   private pop(): void {
@@ -329,7 +353,7 @@ function implicitScalar(text: string): Scalar {
     case 'int':
       return { value: constructInt(text) };
     case 'float':
-      return { value: constructFloat(text) };
+      return { value: constructFloat(text), float: true };
     case 'null':
       return { value: null };
     case 'merge':
@@ -368,15 +392,20 @@ function explicitScalar(tag: string, text: string): SaltValue {
   }
 }
 
+/** A mapping's pairs in order, each with its key's type when that is not a str. */
+function typedEntries(map: SaltMap): Array<[string, SaltValue, PyKey | undefined]> {
+  return orderedEntries(map).map(([key, item]) => [key, item, keyTypeOf(map, key)]);
+}
+
 /** What one `<<` contributes: a mapping's pairs, or those of a list of mappings taken last-first. */
-function mergeSource(value: SaltValue): Array<[string, SaltValue]> {
-  if (isSaltMap(value)) return Object.entries(value);
+function mergeSource(value: SaltValue): Array<[string, SaltValue, PyKey | undefined]> {
+  if (isSaltMap(value)) return typedEntries(value);
   if (!Array.isArray(value)) throw Errors.InvalidYaml();
-  const pairs: Array<[string, SaltValue]> = [];
+  const pairs: Array<[string, SaltValue, PyKey | undefined]> = [];
   for (let i = value.length - 1; i >= 0; i--) {
     const item = value[i] ?? null;
     if (!isSaltMap(item)) throw Errors.InvalidYaml();
-    pairs.push(...Object.entries(item));
+    pairs.push(...typedEntries(item));
   }
   return pairs;
 }
@@ -393,6 +422,7 @@ function buildMapping(frame: MappingFrame): SaltMap {
     setMember(mapping, key, value);
   }
   for (const [key, value] of frame.own) setMember(mapping, key, value);
+  if (frame.keyTypes.size > 0) attachKeyTypes(mapping, frame.keyTypes);
   return mapping;
 }
 

@@ -8,6 +8,7 @@
  */
 
 import { pythonNumber } from './python-number.js';
+import { PyFloat, dictInfo, orderedKeys, type PyKey } from './python-values.js';
 import { bytesToText, isPlainObject } from './value-kinds.js';
 import { resolvePlainScalar } from './yaml11.js';
 
@@ -158,6 +159,39 @@ function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** A typed key as Python compares it: ints, floats and bools are numbers; str and None are not. */
+function numericKey(key: PyKey | string): number | bigint | undefined {
+  if (typeof key === 'number' || typeof key === 'bigint') return key;
+  if (typeof key === 'boolean') return key ? 1 : 0;
+  if (key instanceof PyFloat) return key.value;
+  return undefined;
+}
+
+/**
+ * SafeRepresenter's `sorted(mapping.items())` for a dict with non-str keys: numbers (ints, floats,
+ * bools) sort by value, str by code point; a dict mixing them (or holding None beside another key)
+ * cannot be sorted in Python (TypeError), and PyYAML then keeps the dict's own order.
+ */
+function sortTypedKeys(mapping: Record<string, unknown>, types: ReadonlyMap<string, PyKey>): string[] {
+  const keys = orderedKeys(mapping);
+  if (keys.length < 2) return keys;
+  const typed = keys.map((key) => {
+    const original = types.get(key);
+    return { key, numeric: original === undefined ? undefined : numericKey(original), isStr: original === undefined };
+  });
+  if (typed.every((entry) => entry.isStr)) return keys.sort(compareCodePoints);
+  if (typed.every((entry) => entry.numeric !== undefined)) {
+    return typed
+      .sort((a, b) => {
+        const x = a.numeric as number | bigint;
+        const y = b.numeric as number | bigint;
+        return x < y ? -1 : x > y ? 1 : 0;
+      })
+      .map((entry) => entry.key);
+  }
+  return keys;
+}
+
 function isContainer(value: unknown): value is Container {
   return typeof value === 'object' && value !== null && (Array.isArray(value) || isPlainObject(value));
 }
@@ -168,10 +202,13 @@ interface Scalar {
   readonly plainImplicit: boolean;
 }
 
-/** SafeRepresenter's int and float text (`.nan`, `.inf`, `1.0e-05`). */
-function numberText(value: number): string {
-  if (Number.isNaN(value)) return '.nan';
-  if (!Number.isFinite(value)) return value > 0 ? '.inf' : '-.inf';
+/** SafeRepresenter's int and float text (`.nan`, `.inf`, `1.0e-05`, `1.0e+16`). */
+function numberText(value: number | bigint | PyFloat): string {
+  const number = typeof value === 'object' ? value.value : value;
+  if (typeof number === 'number' && !Number.isFinite(number)) {
+    if (Number.isNaN(number)) return '.nan';
+    return number > 0 ? '.inf' : '-.inf';
+  }
   const text = pythonNumber(value);
   // SafeRepresenter: repr() may lack a dot (`1e-05`), which YAML 1.1 would not read as a float.
   return text.includes('e') && !text.includes('.') ? text.replace('e', '.0e') : text;
@@ -190,12 +227,13 @@ function toScalar(value: unknown): Scalar {
     case 'boolean':
       return { text: value ? 'true' : 'false', plainImplicit: true };
     case 'bigint':
-      return { text: value.toString(), plainImplicit: true };
+      return { text: numberText(value), plainImplicit: true };
     case 'undefined':
       return { text: 'null', plainImplicit: true };
     default:
       if (value === null) return { text: 'null', plainImplicit: true };
       if (value instanceof Uint8Array) return stringScalar(bytesToText(value));
+      if (value instanceof PyFloat) return { text: numberText(value), plainImplicit: true };
       // Salt's `represent_undefined`: objects YAML has no tag for are written as a null.
       return { text: 'NULL', plainImplicit: true };
   }
@@ -228,9 +266,9 @@ class Emitter {
   private sortedKeys(mapping: Record<string, unknown>): string[] {
     let keys = this.keys.get(mapping);
     if (keys === undefined) {
-      keys = Object.keys(mapping)
-        .filter((key) => mapping[key] !== undefined)
-        .sort(compareCodePoints);
+      const types = dictInfo(mapping)?.types;
+      keys = types === undefined ? Object.keys(mapping).sort(compareCodePoints) : sortTypedKeys(mapping, types);
+      keys = keys.filter((key) => mapping[key] !== undefined);
       this.keys.set(mapping, keys);
     }
     return keys;
@@ -297,14 +335,17 @@ class Emitter {
 
   private blockMapping(mapping: Record<string, unknown>, keys: readonly string[]): void {
     this.increaseIndent(false, false);
+    const types = dictInfo(mapping)?.types;
     for (const key of keys) {
       this.writeIndent();
+      const typed = types?.get(key);
+      const keyNode = typed === undefined ? key : typed;
       if (this.isSimpleKey(key)) {
-        this.node(key, true, true);
+        this.node(keyNode, true, true);
         this.writeIndicator(':', false, false, false);
       } else {
         this.writeIndicator('?', true, false, true);
-        this.node(key, true, false);
+        this.node(keyNode, true, false);
         this.writeIndent();
         this.writeIndicator(':', true, false, true);
       }

@@ -61,35 +61,51 @@ export function constructBool(text: string): boolean {
   }
 }
 
-function parseDigits(digits: string, radix: number, pattern: RegExp): number {
+const RADIX_PREFIX: Readonly<Record<number, string>> = { 2: '0b', 8: '0o', 10: '', 16: '0x' };
+
+function parseDigits(digits: string, radix: number, pattern: RegExp): bigint {
   if (!pattern.test(digits)) throw new ScalarValueError(`not an integer: ${digits}`);
-  return radix === 10 ? Number(digits) : parseInt(digits, radix);
+  return BigInt(RADIX_PREFIX[radix] + digits);
 }
 
-function sexagesimal(text: string, part: (digits: string) => number): number {
+function sexagesimal(text: string, part: (digits: string) => bigint): bigint {
+  let total = 0n;
+  for (const digits of text.split(':')) total = total * 60n + part(digits);
+  return total;
+}
+
+function sexagesimalFloat(text: string, part: (digits: string) => number): number {
   let total = 0;
   for (const digits of text.split(':')) total = total * 60 + part(digits);
   return total;
 }
 
+/** Ints up to this magnitude are plain numbers, larger ones bigints (python-values.ts). */
+const INT_LIMIT = 2n ** 53n;
+
+function exactInt(value: bigint): number | bigint {
+  return value > INT_LIMIT || value < -INT_LIMIT ? value : Number(value);
+}
+
 /**
  * Salt's `construct_scalar` strips leading zeros from ints (so `010` is 10, not octal 8) before
  * PyYAML's `construct_yaml_int` reads it; a leading sign keeps the octal reading, as in Salt.
+ * Python ints have no size limit: beyond 2^53 the value is an exact bigint.
  */
-export function constructInt(text: string): number {
+export function constructInt(text: string): number | bigint {
   let value = text;
   if (value !== '0' && value.startsWith('0') && !value.startsWith('0b') && !value.startsWith('0x')) {
     value = value.replace(/^0+/, '') || '0';
   }
   value = value.replaceAll('_', '');
-  const sign = value.startsWith('-') ? -1 : 1;
+  const sign = value.startsWith('-') ? -1n : 1n;
   if (value.startsWith('-') || value.startsWith('+')) value = value.slice(1);
   if (value === '0') return 0;
-  if (value.startsWith('0b')) return sign * parseDigits(value.slice(2), 2, /^[01]+$/);
-  if (value.startsWith('0x')) return sign * parseDigits(value.slice(2), 16, /^[0-9a-fA-F]+$/);
-  if (value.startsWith('0')) return sign * parseDigits(value, 8, /^[0-7]+$/);
-  if (value.includes(':')) return sign * sexagesimal(value, (digits) => parseDigits(digits, 10, /^[0-9]+$/));
-  return sign * parseDigits(value.trim(), 10, /^[0-9]+$/);
+  if (value.startsWith('0b')) return exactInt(sign * parseDigits(value.slice(2), 2, /^[01]+$/));
+  if (value.startsWith('0x')) return exactInt(sign * parseDigits(value.slice(2), 16, /^[0-9a-fA-F]+$/));
+  if (value.startsWith('0')) return exactInt(sign * parseDigits(value, 8, /^[0-7]+$/));
+  if (value.includes(':')) return exactInt(sign * sexagesimal(value, (digits) => parseDigits(digits, 10, /^[0-9]+$/)));
+  return exactInt(sign * parseDigits(value.trim(), 10, /^[0-9]+$/));
 }
 
 /** Python's `float()` on text that `construct_yaml_float` has lower-cased and stripped of its sign. */
@@ -108,6 +124,6 @@ export function constructFloat(text: string): number {
   if (value.startsWith('-') || value.startsWith('+')) value = value.slice(1);
   if (value === '.inf') return sign * Infinity;
   if (value === '.nan') return NaN;
-  if (value.includes(':')) return sign * sexagesimal(value, pythonFloat);
+  if (value.includes(':')) return sign * sexagesimalFloat(value, pythonFloat);
   return sign * pythonFloat(value);
 }

@@ -98,7 +98,7 @@ describe('ssh', () => {
         const res = await run({ tgt: '*', fun: 'test.ping' }).expect(200);
         const hosts = res.body.return[0] as Record<string, Record<string, unknown>>;
         expect(Object.keys(hosts).sort()).to.deep.equal(['db1', 'web1', 'web2']);
-        const jid = hosts.web1.jid as string;
+        const jid = hosts.web1!.jid as string;
         expect(jid).to.match(/^\d{20}$/);
         for (const [id, ret] of Object.entries(hosts)) {
           expect(ret).to.deep.include({ fun: 'test.ping', fun_args: [], id, jid, retcode: 0, return: true });
@@ -117,7 +117,7 @@ describe('ssh', () => {
         const hosts = res.body.return[0] as Record<string, Record<string, unknown>>;
         expect(Object.keys(hosts).sort()).to.deep.equal(['web1', 'web2']);
         expect(hosts.web1).to.deep.include({ fun: 'grains.get', fun_args: ['os'], return: 'Debian' });
-        expect(started()[0]?.argv).to.deep.equal([...head(hosts.web1.jid as string), '--', 'web*', 'grains.get', 'os']);
+        expect(started()[0]?.argv).to.deep.equal([...head(hosts.web1!.jid as string), '--', 'web*', 'grains.get', 'os']);
       });
 
       it('gives each argument, keyword and ssh option its own argv item', async () => {
@@ -139,10 +139,10 @@ describe('ssh', () => {
         const hosts = res.body.return[0] as Record<string, Record<string, unknown>>;
         expect(Object.keys(hosts).sort()).to.deep.equal(['db1', 'web1']);
         const kwargs = { name: 'v', flag: true, opt: '-x' };
-        expect(hosts.web1.return).to.deep.equal({ args: ['hello world', 5, { a: [1, 'x'] }], kwargs });
-        expect(hosts.web1.fun_args).to.deep.equal(['hello world', 5, { a: [1, 'x'] }, kwargs]);
+        expect(hosts.web1!.return).to.deep.equal({ args: ['hello world', 5, { a: [1, 'x'] }], kwargs });
+        expect(hosts.web1!.fun_args).to.deep.equal(['hello world', 5, { a: [1, 'x'] }, kwargs]);
         expect(started()[0]?.argv).to.deep.equal([
-          ...head(hosts.web1.jid as string),
+          ...head(hosts.web1!.jid as string),
           '--list',
           '--user=deploy',
           '--priv=/etc/salt/pki/master/ssh/salt-ssh.rsa',
@@ -156,7 +156,7 @@ describe('ssh', () => {
           'test.arg',
           'hello world',
           '5',
-          '{"a":[1,"x"]}',
+          '{"a": [1, "x"]}',
           'name=v',
           'flag=true',
           'opt=-x',

@@ -12,19 +12,12 @@
 import type { SaltMap, SaltValue } from '../salt/types.js';
 import { setMember } from '../../serializers/set-member.js';
 import { isSaltMap } from '../../serializers/value-kinds.js';
+import { truthy } from '../salt/fields.js';
 
 /** Jobs kept per connection; every message carries them all, so the map must not grow forever. */
 const MAX_JOBS = 200;
 
 export type DigestMessage = { jobs: SaltMap } | { minions: SaltMap[] };
-
-/** Python truthiness, for `all(minion['success'] …)`. */
-function truthy(value: SaltValue | undefined): boolean {
-  if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
-  if (Array.isArray(value)) return value.length > 0;
-  if (value instanceof Uint8Array) return value.length > 0;
-  return typeof value !== 'object' || Object.keys(value).length > 0;
-}
 
 function strings(value: SaltValue | undefined): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];

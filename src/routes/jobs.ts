@@ -1,4 +1,5 @@
 /** `GET /jobs` (runner jobs.list_jobs) and `GET /jobs/<jid>` (runner jobs.list_job), http-api.md §7.8-§7.9. */
+import { orderedEntries } from '../../serializers/python-values.js';
 import { setMember } from '../../serializers/set-member.js';
 import { isMap } from '../salt/master.js';
 import type { SaltMap, SaltValue } from '../salt/types.js';
@@ -9,7 +10,7 @@ import type { ApiRouter, RouteDeps } from './deps.js';
 function returnsOf(info: SaltValue | undefined): SaltMap {
   const result = isMap(info) && isMap(info.Result) ? info.Result : {};
   const out: SaltMap = {};
-  for (const [id, value] of Object.entries(result)) setMember(out, id, isMap(value) && Object.hasOwn(value, 'return') ? (value.return as SaltValue) : value);
+  for (const [id, value] of orderedEntries(result)) setMember(out, id, isMap(value) && Object.hasOwn(value, 'return') ? (value.return as SaltValue) : value);
   return out;
 }
 

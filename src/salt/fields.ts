@@ -5,12 +5,14 @@
 import { Errors } from '../errors.js';
 import type { LowstateChunk, SaltMap, SaltValue } from './types.js';
 import { isMap } from './master.js';
+import { PyFloat } from '../../serializers/python-values.js';
 
 /** Python truthiness, which salt-api applies to flags such as `full_return` and `raw_shell`. */
 export function truthy(value: SaltValue | undefined): boolean {
   if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
   if (Array.isArray(value)) return value.length > 0;
   if (value instanceof Uint8Array) return value.length > 0;
+  if (value instanceof PyFloat) return value.value !== 0;
   if (typeof value === 'object') return Object.keys(value).length > 0;
   return true;
 }

@@ -9,6 +9,7 @@ import { INTERNAL_TAG_PREFIX } from './eventFirer.js';
 import { tokenDigest, type TokenAuthority } from './tokens.js';
 import type { FireOutcome } from './eventFirer.js';
 import type { SaltToken } from './types.js';
+import { numberOf } from '../../serializers/python-values.js';
 
 export const LOGOUT_TAG = `${INTERNAL_TAG_PREFIX}logout`;
 
@@ -23,8 +24,9 @@ export function announceLogout(bus: EventBus, record: SaltToken): Promise<FireOu
 export function followLogouts(bus: EventBus, tokens: TokenAuthority): () => void {
   return bus.watchPublished((event) => {
     if (event.tag !== LOGOUT_TAG) return;
-    const { token_sha256: digest, expire } = event.data;
-    if (typeof digest === 'string' && DIGEST.test(digest) && typeof expire === 'number' && Number.isFinite(expire)) {
+    const { token_sha256: digest } = event.data;
+    const expire = numberOf(event.data.expire);
+    if (typeof digest === 'string' && DIGEST.test(digest) && expire !== undefined && Number.isFinite(expire)) {
       tokens.revokeDigest(digest, expire);
     }
   });

@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { Errors, type ApiError } from '../errors.js';
 import { pythonStr } from './pythonRepr.js';
+import { PyFloat, numberOf } from '../../serializers/python-values.js';
 import type { RequestChannel, SendOptions } from './requestChannel.js';
 import type { LatencySamples } from '../stats/latencySamples.js';
 import type { MasterErrorReply, SaltMap, SaltToken, SaltValue } from './types.js';
@@ -38,7 +39,7 @@ export interface RunnerReply {
 }
 
 export function isMap(value: SaltValue | undefined): value is SaltMap {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array);
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof PyFloat);
 }
 
 function isErrorReply(reply: SaltValue): reply is SaltMap & MasterErrorReply {
@@ -70,9 +71,19 @@ function masterFailure(reply: SaltValue): string | undefined {
   return isMap(reply) && typeof reply.error === 'string' ? reply.error : undefined;
 }
 
+/**
+ * A token record; `start` and `expire` are Python floats, which an integer value would leave
+ * boxed (python-values.ts): the record keeps plain numbers, as everything reading it expects.
+ */
 function asToken(reply: SaltValue): SaltToken | undefined {
-  if (!isMap(reply) || typeof reply.token !== 'string' || typeof reply.expire !== 'number') return undefined;
-  return reply as unknown as SaltToken;
+  if (!isMap(reply) || typeof reply.token !== 'string') return undefined;
+  if (typeof reply.expire === 'number' && typeof (reply.start ?? 0) === 'number') return reply as unknown as SaltToken;
+  const expire = numberOf(reply.expire);
+  if (expire === undefined) return undefined;
+  const record: SaltMap = { ...reply, expire };
+  const start = numberOf(reply.start);
+  if (start !== undefined) record.start = start;
+  return record as unknown as SaltToken;
 }
 
 export class MasterClient {

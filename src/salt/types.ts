@@ -1,10 +1,16 @@
 /** Domain types shared by the HTTP layer, the Salt adapter and the sandbox master. */
+import type { PyFloat } from '../../serializers/python-values.js';
 
-/** Any value that can travel through msgpack and JSON. */
+/**
+ * Any value that can travel through msgpack and JSON. Python ints beyond 2^53 are bigints and
+ * integer-valued floats from the master are {@link PyFloat} boxes (serializers/python-values.ts).
+ */
 export type SaltValue =
   | null
   | boolean
   | number
+  | bigint
+  | PyFloat
   | string
   | Uint8Array
   | SaltValue[]

@@ -41,7 +41,7 @@ export function yamlify(value: string): SaltValue {
   // Mappings and lists only count when written with braces/brackets (`a: 1`, `- a` stay text).
   if (isSaltMap(parsed)) return value.startsWith('{') ? parsed : value;
   if (Array.isArray(parsed)) return value.startsWith('[') ? parsed : value;
-  if (parsed === null || typeof parsed === 'string' || typeof parsed === 'number' || typeof parsed === 'boolean') {
+  if (parsed === null || typeof parsed === 'string' || typeof parsed === 'number' || typeof parsed === 'bigint' || typeof parsed === 'boolean') {
     // YAML reads `|` as '' and `!` as '' or null; Salt keeps both as typed.
     if ((parsed === '' || parsed === null) && (value === '|' || value === '!')) return value;
     return parsed;

@@ -13,6 +13,7 @@ import type { Minion } from './minions.js';
 import { fnmatch } from '../salt/match.js';
 import { PyError, isMap, pyInt, pyTruthy } from './python.js';
 import { pythonStr } from '../salt/pythonRepr.js';
+import { orderedEntries } from '../../serializers/python-values.js';
 import { setMember } from '../../serializers/set-member.js';
 import { bindCall, type BoundCall, type Signature } from './signature.js';
 
@@ -38,7 +39,7 @@ const FUNCTIONS: Readonly<Record<string, ModuleFunction>> = {
   'test.echo': {
     sig: { name: 'echo', params: ['text'] },
     doc: 'Return a string - used for testing the connection',
-    run: (call) => call.values.text,
+    run: (call) => call.values.text!,
   },
   'test.arg': {
     sig: { name: 'arg', params: [], varargs: true, keywords: true },
@@ -54,10 +55,12 @@ const FUNCTIONS: Readonly<Record<string, ModuleFunction>> = {
     sig: { name: 'fib', params: ['num'] },
     doc: 'Return the Fibonacci numbers below num, and the time it took to compute them in seconds',
     run: (call) => {
-      const num = pyInt(call.values.num);
+      // Python ints have no size limit: past 2^53 the numbers are exact bigints, as a real
+      // minion sends them (uint64 on the wire).
+      const num = typeof call.values.num === 'bigint' ? call.values.num : BigInt(pyInt(call.values.num!));
       const start = performance.now();
-      const seq = [0];
-      for (let a = 0, b = 1; b < num; [a, b] = [b, a + b]) seq.push(b);
+      const seq: SaltValue[] = [0];
+      for (let a = 0n, b = 1n; b < num; [a, b] = [b, a + b]) seq.push(b <= 2n ** 53n ? Number(b) : b);
       // A float, as Python's time difference is: never let it collapse to the integer 0.
       return [seq, Math.max((performance.now() - start) / 1000, 1e-6)];
     },
@@ -66,7 +69,7 @@ const FUNCTIONS: Readonly<Record<string, ModuleFunction>> = {
     sig: { name: 'sleep', params: ['length'] },
     doc: 'Instruct the minion to initiate a process that will sleep for a given period of time.',
     run: async (call, _minion, ctx) => {
-      await ctx.timers.sleep(pyInt(call.values.length) * 1000);
+      await ctx.timers.sleep(pyInt(call.values.length!) * 1000);
       return true;
     },
   },
@@ -74,7 +77,7 @@ const FUNCTIONS: Readonly<Record<string, ModuleFunction>> = {
     sig: { name: 'rand_sleep', params: ['max'], defaults: { max: 5 } },
     doc: 'Sleep for a random number of seconds, used to test long running commands',
     run: async (call, _minion, ctx) => {
-      await ctx.timers.sleep(randomInt(0, Math.max(0, pyInt(call.values.max)) + 1) * 1000);
+      await ctx.timers.sleep(randomInt(0, Math.max(0, pyInt(call.values.max!)) + 1) * 1000);
       return true;
     },
   },
@@ -106,7 +109,7 @@ const FUNCTIONS: Readonly<Record<string, ModuleFunction>> = {
     doc: 'Attempt to retrieve the named value from grains, if the named value is not available return the passed default.',
     run: (call, minion) => {
       const delimiter = typeof call.values.delimiter === 'string' ? call.values.delimiter : ':';
-      return traverse(minion.grains, pythonStr(call.values.key), call.values.default, delimiter);
+      return traverse(minion.grains, pythonStr(call.values.key), call.values.default!, delimiter);
     },
   },
   'sys.list_functions': {
@@ -180,7 +183,7 @@ function loadArgs(spec: ModuleFunction, fun: string, arg: readonly SaltValue[], 
     if (isMap(item) && '__kwarg__' in item) {
       const { __kwarg__: marker, ...rest } = item;
       if (marker === true) {
-        for (const [key, value] of Object.entries(rest)) addKeyword(key, value);
+        for (const [key, value] of orderedEntries(rest)) addKeyword(key, value);
       } else {
         positional.push(rest);
       }
@@ -234,11 +237,11 @@ async function executeMulti(ctx: MasterContext, minion: Minion, funs: SaltValue[
   const result: SaltMap = {};
   const retcode: SaltMap = {};
   const success: SaltMap = {};
-  for (let i = 0; i < funs.length; i++) {
-    const name = pythonStr(funs[i]);
+  for (const [i, fun] of funs.entries()) {
+    const name = pythonStr(fun);
     const outcome =
       i < argLists.length
-        ? await execute(ctx, minion, funs[i], argLists[i], pub)
+        ? await execute(ctx, minion, fun, argLists[i]!, pub)
         : failure(`The minion function caused an exception: IndexError: list index out of range`);
     setMember(result, name, outcome.return);
     setMember(retcode, name, outcome.retcode);
@@ -247,18 +250,21 @@ async function executeMulti(ctx: MasterContext, minion: Minion, funs: SaltValue[
   return { return: result, retcode, success };
 }
 
-/** The minion's `_return` load, keys in the order a real minion sends them. */
+/**
+ * The minion's `_return` load, keys in the order a real minion sends them.
+ * `pub` is the load `publish` sends, which always has `fun`, `arg` and `jid`.
+ */
 async function buildReturn(ctx: MasterContext, minion: Minion, pub: SaltMap): Promise<SaltMap> {
   let head: SaltMap;
   let out: string | undefined;
   if (Array.isArray(pub.fun)) {
     head = await executeMulti(ctx, minion, pub.fun, pub);
   } else {
-    const outcome = await execute(ctx, minion, pub.fun, pub.arg, pub);
+    const outcome = await execute(ctx, minion, pub.fun!, pub.arg!, pub);
     head = { success: outcome.retcode === 0, return: outcome.return, retcode: outcome.retcode };
     out = outcome.out;
   }
-  const ret: SaltMap = { cmd: '_return', id: minion.id, ...head, jid: pub.jid, fun: pub.fun, fun_args: pub.arg };
+  const ret: SaltMap = { cmd: '_return', id: minion.id, ...head, jid: pub.jid!, fun: pub.fun!, fun_args: pub.arg! };
   if ('user' in pub) ret.user = pub.user;
   if ('master_id' in pub) ret.master_id = pub.master_id;
   if (isMap(pub.metadata)) ret.metadata = pub.metadata;
@@ -266,11 +272,14 @@ async function buildReturn(ctx: MasterContext, minion: Minion, pub: SaltMap): Pr
   return ret;
 }
 
-/** The master's `_return` handling: cache the result, then announce it on the bus. */
+/**
+ * The master's `_return` handling: cache the result, then announce it on the bus.
+ * `ret` is from `buildReturn`, which always sets `return`, `retcode` and `success`.
+ */
 function deliver(ctx: MasterContext, ret: SaltMap): void {
   const jid = pythonStr(ret.jid);
   const id = pythonStr(ret.id);
-  const cached: SaltMap = { return: ret.return, retcode: ret.retcode, success: ret.success };
+  const cached: SaltMap = { return: ret.return!, retcode: ret.retcode!, success: ret.success! };
   if (typeof ret.out === 'string') cached.out = ret.out;
   ctx.jobs.saveReturn(jid, id, cached);
   ctx.bus.fire(`salt/job/${jid}/ret/${id}`, ret);

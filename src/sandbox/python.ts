@@ -6,6 +6,7 @@
 import type { SaltMap, SaltValue } from '../salt/types.js';
 import { truthy } from '../salt/fields.js';
 import { pythonRepr } from '../salt/pythonRepr.js';
+import { PyFloat } from '../../serializers/python-values.js';
 
 /** A Python exception: `type` is the class name Salt prints in front of the message. */
 export class PyError extends Error {
@@ -23,7 +24,7 @@ export class PyError extends Error {
 }
 
 export function isMap(value: unknown): value is SaltMap {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof PyFloat);
 }
 
 /** Python's type name of a decoded value, for TypeError messages. */
@@ -31,6 +32,8 @@ export function pyTypeName(value: SaltValue): string {
   if (value === null) return 'NoneType';
   if (typeof value === 'boolean') return 'bool';
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'bigint') return 'int';
+  if (value instanceof PyFloat) return 'float';
   if (typeof value === 'string') return 'str';
   if (value instanceof Uint8Array) return 'bytes';
   return Array.isArray(value) ? 'list' : 'dict';
@@ -39,6 +42,8 @@ export function pyTypeName(value: SaltValue): string {
 /** Python `int()` of a decoded value, raising the same errors. */
 export function pyInt(value: SaltValue): number {
   if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'bigint') return Number(value);
+  if (value instanceof PyFloat) return Math.trunc(value.value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new PyError('OverflowError', 'cannot convert float infinity to integer');
     return Math.trunc(value);
@@ -60,6 +65,6 @@ export const pyTruthy = truthy;
 /** `dict.pop(key)` without a default: the value, or KeyError. */
 export function required(load: SaltMap, key: string): SaltValue {
   if (!(key in load)) throw new PyError('KeyError', pythonRepr(key));
-  return load[key];
+  return load[key]!;
 }
 

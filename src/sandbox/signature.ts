@@ -4,6 +4,7 @@
  */
 import type { SaltMap, SaltValue } from '../salt/types.js';
 import { PyError } from './python.js';
+import { orderedEntries } from '../../serializers/python-values.js';
 import { setMember } from '../../serializers/set-member.js';
 import { pythonRepr } from '../salt/pythonRepr.js';
 
@@ -22,6 +23,7 @@ export interface Signature {
 
 /** The result of binding a call: named parameters, extra positionals, extra keywords. */
 export interface BoundCall {
+  /** Every parameter of the signature, given or defaulted: functions read their own with `!`. */
   readonly values: Readonly<Record<string, SaltValue>>;
   readonly varargs: readonly SaltValue[];
   readonly kwargs: SaltMap;
@@ -42,7 +44,7 @@ function plural(n: number, word: string): string {
 
 function quoteList(names: string[]): string {
   const quoted = names.map((n) => `'${n}'`);
-  if (quoted.length === 1) return quoted[0];
+  if (quoted.length === 1) return quoted[0]!;
   if (quoted.length === 2) return `${quoted[0]} and ${quoted[1]}`;
   return `${quoted.slice(0, -1).join(', ')}, and ${quoted[quoted.length - 1]}`;
 }
@@ -52,11 +54,11 @@ export function bindCall(sig: Signature, args: readonly SaltValue[], kwargs: Sal
   const values: Record<string, SaltValue> = {};
   const extraKwargs: SaltMap = {};
   const positional = Math.min(args.length, sig.params.length);
-  for (let i = 0; i < positional; i++) values[sig.params[i]] = args[i];
+  for (let i = 0; i < positional; i++) values[sig.params[i]!] = args[i]!;
   const varargs = sig.varargs ? args.slice(sig.params.length) : [];
 
   // CPython reports keyword problems before surplus positionals.
-  for (const [key, value] of Object.entries(kwargs)) {
+  for (const [key, value] of orderedEntries(kwargs)) {
     if (sig.params.includes(key)) {
       if (key in values) throw new PyError('TypeError', `${sig.name}() got multiple values for argument '${key}'`);
       values[key] = value;
@@ -111,10 +113,10 @@ export function formatCall(
   for (const param of sig.params) {
     const fallback = defaultOf(sig, param);
     if (fallback !== undefined) {
-      kwargs[param] = param in rest ? rest[param] : fallback;
+      kwargs[param] = param in rest ? rest[param]! : fallback;
       delete rest[param];
     } else if (param in rest) {
-      args.push(rest[param]);
+      args.push(rest[param]!);
       delete rest[param];
     } else {
       missing.push(param);
@@ -129,17 +131,17 @@ export function formatCall(
   }
   const extra = Object.keys(rest).filter((k) => !ignored.has(k));
   if (sig.keywords) {
-    for (const key of extra) setMember(kwargs, key, rest[key]);
+    for (const key of extra) setMember(kwargs, key, rest[key]!);
     return { args, kwargs };
   }
   if (extra.length === 1) {
-    throw new PyError('SaltInvocationError', `${pythonRepr(extra[0])} is an invalid keyword argument for '${qualifiedName}'`);
+    throw new PyError('SaltInvocationError', `${pythonRepr(extra[0]!)} is an invalid keyword argument for '${qualifiedName}'`);
   }
   if (extra.length > 1) {
     const head = extra.slice(0, -1).map(pythonRepr).join(', ');
     throw new PyError(
       'SaltInvocationError',
-      `${head} and ${pythonRepr(extra[extra.length - 1])} are invalid keyword arguments for '${qualifiedName}'`,
+      `${head} and ${pythonRepr(extra[extra.length - 1]!)} are invalid keyword arguments for '${qualifiedName}'`,
     );
   }
   return { args, kwargs };
@@ -158,8 +160,8 @@ export function splitBound(sig: Signature, call: BoundCall): { args: SaltValue[]
   const args: SaltValue[] = [];
   const kwargs: SaltMap = {};
   for (const param of sig.params) {
-    if (hasDefault(sig, param)) kwargs[param] = call.values[param];
-    else args.push(call.values[param]);
+    if (hasDefault(sig, param)) kwargs[param] = call.values[param]!;
+    else args.push(call.values[param]!);
   }
   for (const [key, value] of Object.entries(call.kwargs)) setMember(kwargs, key, value);
   return { args: [...args, ...call.varargs], kwargs };

@@ -6,6 +6,7 @@
 import type { ClientCall, SaltContext } from '../context.js';
 import { argField, funField, kwargField, secondsField, stringField, tgtField } from '../fields.js';
 import type { PublishLoad } from '../master.js';
+import { orderedEntries } from '../../../serializers/python-values.js';
 import { setMember } from '../../../serializers/set-member.js';
 import type { SaltMap } from '../types.js';
 
@@ -26,9 +27,10 @@ export function buildPublish(call: ClientCall, salt: SaltContext, client: string
   const tgt = tgtField(chunk);
   const arg = [...argField(chunk)];
   const kwarg = kwargField(chunk);
-  if (Object.keys(kwarg).length > 0) arg.push({ ...kwarg, __kwarg__: true });
+  // salt.utils.args.condition_input: the marker first, then the keywords in their order.
+  if (Object.keys(kwarg).length > 0) arg.push({ __kwarg__: true, ...kwarg });
   const kwargs: SaltMap = {};
-  for (const [key, value] of Object.entries(chunk)) {
+  for (const [key, value] of orderedEntries(chunk)) {
     if (!NAMED.has(key) && !CREDENTIALS.has(key)) setMember(kwargs, key, value);
   }
   kwargs.token = token.token;

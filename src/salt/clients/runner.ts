@@ -3,6 +3,7 @@ import { Errors } from '../../errors.js';
 import type { ClientCall, ClientFunction, SaltContext } from '../context.js';
 import { argField, kwargField, secondsField, singleFunField, truthy } from '../fields.js';
 import { isMap } from '../master.js';
+import { orderedEntries } from '../../../serializers/python-values.js';
 import { setMember } from '../../../serializers/set-member.js';
 import type { EventFrame, SaltMap, SaltValue } from '../types.js';
 import { yamlify } from '../yamlify.js';
@@ -27,11 +28,11 @@ export function runnerLoad(chunk: SaltMap, token: string, ignore: readonly strin
       if (m) setMember(keywords, m[1] as string, yamlify(m[2] as string));
       else positional.push(yamlify(item));
     } else if (isMap(item) && item.__kwarg__ === true) {
-      for (const [k, v] of Object.entries(item)) if (k !== '__kwarg__') setMember(keywords, k, v);
+      for (const [k, v] of orderedEntries(item)) if (k !== '__kwarg__') setMember(keywords, k, v);
     } else positional.push(item);
   }
-  for (const [key, value] of Object.entries(kwargField(chunk))) setMember(keywords, key, value);
-  for (const [key, value] of Object.entries(chunk)) {
+  for (const [key, value] of orderedEntries(kwargField(chunk))) setMember(keywords, key, value);
+  for (const [key, value] of orderedEntries(chunk)) {
     if (!NOT_KEYWORDS.has(key) && !ignore.includes(key)) setMember(keywords, key, value);
   }
   return { fun: chunk.fun as string, kwarg: { arg: positional, kwarg: keywords }, token };

@@ -10,6 +10,7 @@ import { setMember } from '../../../serializers/set-member.js';
 import { isMap } from '../master.js';
 import type { LowstateChunk, SaltMap, SaltValue } from '../types.js';
 import { present } from './values.js';
+import { renderJson } from '../../../serializers/json.js';
 
 const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 /** Salt's `_KWARG_REGEX`: what `parse_input` takes for a keyword argument. */
@@ -37,7 +38,8 @@ function hasBinary(value: SaltValue): boolean {
  */
 function argvText(field: string, value: SaltValue, positional: boolean): string {
   if (hasBinary(value)) throw Errors.InvalidField(field, 'arguments without binary data');
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // Rendered as salt-api's JSON, which keeps big ints exact and key order as sent.
+  const text = typeof value === 'string' ? value : renderJson(value);
   if (text.includes('\0')) throw Errors.InvalidField(field, 'arguments without NUL characters');
   if (positional && text.startsWith('-')) throw Errors.InvalidField(field, "arguments that do not start with '-'");
   return text;
