@@ -135,7 +135,7 @@ const lowstateBody = fc.tuple(fc.oneof(chunk, fc.array(chunk, { maxLength: 3 }))
     const mayTimeOut = chunks.some((sent) => underASecond(sent.timeout));
     return format === 'json' ? { type: 'application/json', text: JSON.stringify(data), mayTimeOut } : { type: 'application/x-yaml', text: dump(data), mayTimeOut };
   }
-  const first = chunks[0] ?? {};
+  const first: Partial<(typeof chunks)[number]> = chunks[0] ?? {};
   const form = new URLSearchParams();
   for (const [key, value] of Object.entries(first)) {
     for (const item of Array.isArray(value) ? value : [value]) form.append(key, typeof item === 'string' ? item : JSON.stringify(item));

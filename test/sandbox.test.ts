@@ -49,7 +49,7 @@ async function rawRequest(port: number, body: Buffer, timeoutMs = 3000): Promise
   try {
     await socket.send(body);
     const [reply] = await socket.receive();
-    return reply;
+    return reply!;
   } finally {
     socket.close();
   }
@@ -323,9 +323,9 @@ describe('sandbox master', function () {
       try {
         const record = asMap(await call(short, { cmd: 'mk_token', username: 'saltdev', password: 'saltdev', eauth: 'pam', token_expire: 0.15 }));
         expect((record.expire as number) - (record.start as number)).to.be.closeTo(0.15, 1e-6);
-        expect(asMap(await call(short, { cmd: 'get_token', token: record.token })).name).to.equal('saltdev');
+        expect(asMap(await call(short, { cmd: 'get_token', token: record.token! })).name).to.equal('saltdev');
         await sleep(200);
-        expect(await call(short, { cmd: 'get_token', token: record.token })).to.deep.equal({});
+        expect(await call(short, { cmd: 'get_token', token: record.token! })).to.deep.equal({});
         expect(short.config.token_expire_user_override).to.equal(true);
       } finally {
         await short.stop();
@@ -370,7 +370,8 @@ describe('sandbox master', function () {
       expect(firstRet).to.be.at.least(seenAtReply);
 
       const announce = RELEASE.bareJidEvent ? jobEvents.shift() : undefined;
-      const [created, published] = jobEvents;
+      // The tags checked above put both there.
+      const [created, published] = jobEvents as [EventFrame, EventFrame];
       if (announce) {
         expect(announce.data).to.have.keys('minions', '_stamp');
         expect(announce.data._stamp).to.match(STAMP);
@@ -534,7 +535,7 @@ describe('sandbox master', function () {
 
     it('caches runner jobs under the master id', async () => {
       const done = await runner('test.arg', { arg: [], kwarg: {} });
-      const job = asMap((await runner('jobs.list_job', { jid: done.jid })).return);
+      const job = asMap((await runner('jobs.list_job', { jid: done.jid! })).return);
       expect(job).to.deep.include({ Function: 'runner.test.arg', Arguments: [], 'Target-type': 'list', User: 'saltdev' });
       expect(asMap(asMap(job.Result)[job.Target as string]).return).to.deep.include({ fun: 'runner.test.arg', success: true });
     });
@@ -571,9 +572,9 @@ describe('sandbox master', function () {
       const minted = await runner('auth.mk_token', { arg: [], kwarg: { username: 'saltdev', password: 'saltdev', eauth: 'auto' } }, { eauth: 'auto', username: 'saltdev', password: 'saltdev' });
       const record = asMap(minted.return);
       expect(Object.keys(record)).to.deep.equal(['start', 'expire', 'name', 'eauth', 'token']);
-      expect((await runner('auth.del_token', { token: record.token })).return).to.equal(true);
-      expect(await call(sandbox, { cmd: 'get_token', token: record.token })).to.deep.equal({});
-      expect((await runner('auth.del_token', { token: record.token })).return).to.equal(false);
+      expect((await runner('auth.del_token', { token: record.token! })).return).to.equal(true);
+      expect(await call(sandbox, { cmd: 'get_token', token: record.token! })).to.deep.equal({});
+      expect((await runner('auth.del_token', { token: record.token! })).return).to.equal(false);
     });
   });
 

@@ -103,7 +103,7 @@ describe('security.md', () => {
     });
 
     it('CVE-2020-16846: shell metacharacters in ssh fields are 400 naming the field, salt-ssh never starts', async () => {
-      for (const [field, value] of [['ssh_priv', 'aaa|touch /tmp/x;'], ['ssh_user', 'root$(id)'], ['ssh_user', 'root`id`']]) {
+      for (const [field, value] of [['ssh_priv', 'aaa|touch /tmp/x;'], ['ssh_user', 'root$(id)'], ['ssh_user', 'root`id`']] as const) {
         const res = await run({ [field]: value }).expect(400);
         expect(res.body.return).to.include(`'${field}'`);
       }

@@ -50,7 +50,10 @@ export function registerKeys(router: ApiRouter, deps: RouteDeps): void {
     if (body.mid === undefined) throw Errors.MissingField('mid');
     const mid = assertMinionId(body.mid);
     const chunk: LowstateChunk = { client: 'wheel', fun: 'key.gen_accept', id_: mid };
-    for (const field of PASSED_FIELDS) if (field in body) chunk[field] = body[field];
+    for (const field of PASSED_FIELDS) {
+      const value = body[field];
+      if (value !== undefined) chunk[field] = value;
+    }
     const data = wheelData(await deps.salt.netapi.runChunk(chunk, deps.callerOf(ctx)));
     if (data.success === false) throw Errors.WheelFailed(pythonStr(data.return));
     const keys = isMap(data.return) ? data.return : {};

@@ -97,8 +97,9 @@ export function sshFunctionPermitted(acl: SaltValue[], fun: string, args: SaltVa
     const funs = entry['*'];
     return (Array.isArray(funs) ? funs : [funs]).some((condition) => {
       if (typeof condition === 'string') return reMatch(condition, fun);
-      if (!isMap(condition) || Object.keys(condition).length !== 1) return false;
-      const [name, restriction] = Object.entries(condition)[0];
+      const only = isMap(condition) ? Object.entries(condition) : [];
+      if (only.length !== 1) return false;
+      const [name, restriction] = only[0]!;
       return reMatch(name, fun) && argumentsAllowed(restriction, args, kwargs);
     });
   });

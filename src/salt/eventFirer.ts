@@ -119,7 +119,7 @@ export class EventFirer {
    * to answer quickly. A probe twice published is harmless; an event twice published would not be.
    */
   private async probeBoth(): Promise<BusFraming | undefined> {
-    const [likely, other]: BusFraming[] = this.published.publishFraming === 'prefixed' ? ['prefixed', 'plain'] : ['plain', 'prefixed'];
+    const [likely, other]: [BusFraming, BusFraming] = this.published.publishFraming === 'prefixed' ? ['prefixed', 'plain'] : ['plain', 'prefixed'];
     const attempts: [BusFraming, number][] = [
       [likely, Math.min(QUICK_PROBE_MS, this.options.confirmMs)],
       [other, this.options.confirmMs],

@@ -149,7 +149,7 @@ function pythonRegex(pattern: string, anchorEnd: boolean): RegExp {
   let source = pattern;
   const inline = /^\(\?([aiLmsux]+)\)/.exec(source);
   if (inline) {
-    for (const flag of inline[1]) if ('ims'.includes(flag) && !flags.includes(flag)) flags += flag;
+    for (const flag of inline[1] ?? '') if ('ims'.includes(flag) && !flags.includes(flag)) flags += flag;
     source = source.slice(inline[0].length);
   }
   let out = '';

@@ -60,7 +60,8 @@ export class RequestChannel {
       socket.sendTimeout = Math.max(1, deadline - Date.now());
       await socket.send(body);
       socket.receiveTimeout = Math.max(1, deadline - Date.now());
-      const [reply] = await socket.receive();
+      // A REQ socket receives the reply as exactly one frame.
+      const [reply] = (await socket.receive()) as [Buffer];
       healthy = true;
       this.roundTrips.record(performance.now() - sentAt);
       const decoded = unpack(reply);

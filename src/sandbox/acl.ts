@@ -17,8 +17,8 @@ function matchCheck(regex: SaltValue, value: SaltValue | undefined): boolean {
 
 function singleKey(entry: SaltValue): [string, SaltValue] | undefined {
   if (!isMap(entry)) return undefined;
-  const keys = Object.keys(entry);
-  return keys.length === 1 ? [keys[0], entry[keys[0]]] : undefined;
+  const entries = Object.entries(entry);
+  return entries.length === 1 ? entries[0] : undefined;
 }
 
 /** `__args_check`: positional conditions by index, keyword conditions by name; null allows anything. */
@@ -27,8 +27,8 @@ function argsCheck(valid: SaltValue, args: SaltValue[] | undefined, kwargs: Salt
   if ('args' in valid) {
     const conditions = Array.isArray(valid.args) ? valid.args : [valid.args];
     if (args === undefined || conditions.length > args.length) return false;
-    for (let i = 0; i < conditions.length; i++) {
-      if (conditions[i] !== null && !matchCheck(conditions[i], args[i])) return false;
+    for (const [i, condition] of conditions.entries()) {
+      if (condition !== null && !matchCheck(condition, args[i])) return false;
     }
   }
   if ('kwargs' in valid) {
@@ -55,7 +55,7 @@ function funCheck(valid: SaltValue, fun: string, args?: SaltValue[], kwargs?: Sa
 }
 
 /** A publish's `arg` list split as the ACL sees it: a trailing `__kwarg__` dict holds the keywords. */
-function splitArgs(arg: SaltValue): { args?: SaltValue[]; kwargs?: SaltMap } {
+function splitArgs(arg: SaltValue | undefined): { args?: SaltValue[]; kwargs?: SaltMap } {
   if (!Array.isArray(arg)) return {};
   const last = arg[arg.length - 1];
   if (isMap(last) && last.__kwarg__ === true) return { args: arg.slice(0, -1), kwargs: last };
@@ -100,7 +100,7 @@ export type SpecResult = 'allowed' | 'denied' | 'syntax';
 export function specAllowed(authList: readonly SaltValue[], fun: string, kwarg: SaltMap, form: 'runner' | 'wheel'): SpecResult {
   const comps = fun.split('.');
   if (comps.length !== 2) return 'syntax';
-  const [modName, funName] = comps;
+  const [modName, funName] = comps as [string, string];
   const args = Array.isArray(kwarg.arg) ? kwarg.arg : undefined;
   const kwargs = isMap(kwarg.kwarg) ? kwarg.kwarg : undefined;
   const forms = [`@${form}`, `@${form}s`];

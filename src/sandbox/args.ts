@@ -49,5 +49,5 @@ export function yamlifyArg(arg: string): SaltValue {
 /** `parse_kwarg`: `[name, yamlified value]` for a `name=value` string, else undefined. */
 export function parseKwarg(arg: string): [string, SaltValue] | undefined {
   const m = KWARG.exec(arg);
-  return m ? [m[1], yamlifyArg(m[2])] : undefined;
+  return m ? [m[1]!, yamlifyArg(m[2]!)] : undefined;
 }

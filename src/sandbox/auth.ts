@@ -94,14 +94,14 @@ export class Auth {
   }
 
   private groupsOf(name: string): string[] | undefined {
-    const groups = Object.hasOwn(this.settings.users, name) ? this.settings.users[name].groups : undefined;
+    const groups = Object.hasOwn(this.settings.users, name) ? this.settings.users[name]!.groups : undefined;
     return groups && groups.length > 0 ? [...groups] : undefined;
   }
 
   private allowCustomExpire(eauth: string, name: string): boolean {
     const override = this.settings.tokenExpireUserOverride;
     if (typeof override === 'boolean') return override;
-    return Object.hasOwn(override, eauth) && override[eauth].includes(name);
+    return Object.hasOwn(override, eauth) && override[eauth]!.includes(name);
   }
 
   /** `LoadAuth.mk_token`: a new token record, or undefined when authentication failed. */

@@ -74,7 +74,8 @@ function resolveArguments(job: LowJob, spec: ClientFunction): { args: SaltValue[
 
 /** Run the job and return its final event data (`return`, `success`[, `retcode`] included). */
 export async function runLow(ctx: MasterContext, job: LowJob): Promise<SaltMap> {
-  let data: SaltMap = { fun: `${job.client}.${job.fun}`, jid: job.jid, user: job.user };
+  const fun = `${job.client}.${job.fun}`;
+  let data: SaltMap = { fun, jid: job.jid, user: job.user };
   try {
     const spec = Object.hasOwn(job.functions, job.fun) ? job.functions[job.fun] : undefined;
     if (spec === undefined) throw new PyError('CommandExecutionError', `'${job.fun}' is not available.`);
@@ -98,7 +99,7 @@ export async function runLow(ctx: MasterContext, job: LowJob): Promise<SaltMap> 
   // A master that died meanwhile neither caches nor announces the result.
   if (!ctx.online) return data;
   const final = ctx.bus.fire(`${job.tag}/ret`, data);
-  ctx.jobs.saveLoad(job.jid, { fun: final.fun, arg: [], tgt: ctx.masterId, tgt_type: 'list', user: job.user }, []);
+  ctx.jobs.saveLoad(job.jid, { fun, arg: [], tgt: ctx.masterId, tgt_type: 'list', user: job.user }, []);
   ctx.jobs.saveReturn(job.jid, ctx.masterId, { return: final });
   return final;
 }

@@ -15,16 +15,16 @@ export function traverse(data: SaltValue, key: string, fallback: SaltValue, deli
       // A list is searched for an embedded dict holding the key before being indexed.
       const embedded = ptr.find((item) => isMap(item) && Object.hasOwn(item, part));
       if (isMap(embedded)) {
-        ptr = embedded[part];
+        ptr = embedded[part]!;
       } else if (/^-?\d+$/.test(part)) {
         const idx = Number(part) < 0 ? ptr.length + Number(part) : Number(part);
         if (idx < 0 || idx >= ptr.length) return fallback;
-        ptr = ptr[idx];
+        ptr = ptr[idx]!;
       } else {
         return fallback;
       }
     } else if (isMap(ptr) && Object.hasOwn(ptr, part)) {
-      ptr = ptr[part];
+      ptr = ptr[part]!;
     } else {
       return fallback;
     }

@@ -2,7 +2,7 @@
  * The master job cache (`local_cache`, wire.md §7) in memory, and the job views the `jobs` runner
  * builds from it (`format_job_instance`, `list_job`).
  */
-import type { SaltMap } from '../salt/types.js';
+import type { SaltMap, SaltValue } from '../salt/types.js';
 import { jidToTime } from '../salt/jid.js';
 import { sortedIgnoreCase } from './keys.js';
 import { isMap } from './python.js';
@@ -33,8 +33,11 @@ export function withoutCredentials(load: SaltMap): SaltMap {
   return clean;
 }
 
-function formatJob(jid: string, load: SaltMap): SaltMap {
-  const job: SaltMap = {
+/** A job as `format_jid_instance` shows it, with the keys it always has. */
+type JobView = SaltMap & { Function: SaltValue; Target: SaltValue; StartTime: string };
+
+function formatJob(jid: string, load: SaltMap): JobView {
+  const job: SaltMap & { Function: SaltValue; Target: SaltValue } = {
     Function: load.fun ?? 'unknown-function',
     Arguments: Array.isArray(load.arg) ? load.arg : [],
     Target: load.tgt ?? 'unknown-target',
@@ -76,7 +79,7 @@ export class JobCache {
   }
 
   /** `jobs.list_jobs` with the `search_function`/`search_target` filters (globs). */
-  listJobs(matches: (job: SaltMap) => boolean): SaltMap {
+  listJobs(matches: (job: JobView) => boolean): SaltMap {
     const out: SaltMap = {};
     for (const [jid, job] of this.jobs) {
       const formatted = formatJob(jid, job.load);

@@ -25,16 +25,19 @@ function refuse(ctx: MasterContext, load: SaltMap, error: SaltMap): CommandResul
   return { reply: error };
 }
 
-/** `_prep_pub`: the load the minions get, which is also the `salt/job/<jid>/publish` event. */
+/**
+ * `_prep_pub`: the load the minions get, which is also the `salt/job/<jid>/publish` event.
+ * `publish` has checked or set every key of `load` read here without `in`.
+ */
 function minionLoad(load: SaltMap, extra: SaltMap, delimiter: string): SaltMap {
-  const pub: SaltMap = { fun: load.fun, arg: load.arg, tgt: load.tgt, jid: load.jid, ret: load.ret };
+  const pub: SaltMap = { fun: load.fun!, arg: load.arg!, tgt: load.tgt!, jid: load.jid!, ret: load.ret! };
   if ('master_id' in extra) pub.master_id = extra.master_id;
   if (delimiter !== ':') pub.delimiter = delimiter;
   if ('id' in extra) pub.id = extra.id;
-  pub.tgt_type = load.tgt_type;
+  pub.tgt_type = load.tgt_type!;
   if ('to' in load) pub.to = load.to;
-  for (const key of FORWARDED_KWARGS) if (key in extra) pub[key] = extra[key];
-  pub.user = load.user;
+  for (const key of FORWARDED_KWARGS) if (key in extra) pub[key] = extra[key]!;
+  pub.user = load.user!;
   return pub;
 }
 
@@ -51,7 +54,8 @@ export async function publish(ctx: MasterContext, load: SaltMap): Promise<Comman
   const auth = await ctx.auth.check(extra, authTypeOf(extra));
   if (auth.error) return refuse(ctx, load, AUTHENTICATION_ERROR);
   const resolve = (expr: string) => new Set(checkMinions(ctx.fleet, expr, 'compound').minions);
-  if (!publishAllowed(auth.authList, fun, required(load, 'arg'), minions, resolve)) {
+  const arg = required(load, 'arg');
+  if (!publishAllowed(auth.authList, fun, arg, minions, resolve)) {
     return refuse(ctx, load, AUTHORIZATION_ERROR);
   }
   load.user = auth.username;
@@ -61,7 +65,7 @@ export async function publish(ctx: MasterContext, load: SaltMap): Promise<Comman
       reply: { enc: 'clear', load: { jid: null, minions: [], error: `Master could not resolve minions for target ${pythonStr(tgt)}` } },
     };
   }
-  required(load, 'tgt_type');
+  const tgtType = required(load, 'tgt_type');
   required(load, 'ret');
 
   const jid = pyTruthy(load.jid) ? pythonStr(load.jid) : newJid();
@@ -69,11 +73,11 @@ export async function publish(ctx: MasterContext, load: SaltMap): Promise<Comman
   if (ctx.release.bareJidEvent) ctx.bus.fire(jid, { minions });
   ctx.bus.fire(`salt/job/${jid}/new`, {
     jid,
-    tgt_type: load.tgt_type,
+    tgt_type: tgtType,
     tgt,
     user: load.user,
     fun,
-    arg: load.arg,
+    arg,
     minions,
     missing,
   });

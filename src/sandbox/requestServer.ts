@@ -19,7 +19,7 @@ const REBIND_RETRY_MS = 50;
 function splitEnvelope(frames: Buffer[]): { header: Buffer[]; body: Buffer } | undefined {
   if (frames.length < 2) return undefined;
   const delimiter = frames.findIndex((frame, i) => i > 0 && frame.length === 0);
-  if (delimiter < 0) return { header: [frames[0]], body: frames[1] };
+  if (delimiter < 0) return { header: [frames[0]!], body: frames[1]! };
   return { header: frames.slice(0, delimiter + 1), body: frames[delimiter + 1] ?? Buffer.alloc(0) };
 }
 

@@ -23,7 +23,7 @@ export interface StartedRunner {
 /** The `tgt`/`tgt_type` a manage runner looks at: the accepted minions it targets, split by state. */
 function minionStates(env: ClientEnv, call: { values: Readonly<Record<string, SaltValue>> }): { up: string[]; down: string[] } {
   const { ctx } = env;
-  const targeted = checkMinions(ctx.fleet, call.values.tgt, call.values.tgt_type).minions;
+  const targeted = checkMinions(ctx.fleet, call.values.tgt!, call.values.tgt_type!).minions;
   return {
     up: targeted.filter((id) => ctx.fleet.isUp(id)),
     down: targeted.filter((id) => !ctx.fleet.isUp(id)),
@@ -55,7 +55,7 @@ export const RUNNERS: Readonly<Record<string, ClientFunction>> = {
     sig: { name: 'sleep', params: ['s_time'], defaults: { s_time: 10 } },
     doc: 'Sleep t seconds, then return True',
     run: async (call, env) => {
-      await env.ctx.timers.sleep(pyInt(call.values.s_time) * 1000);
+      await env.ctx.timers.sleep(pyInt(call.values.s_time!) * 1000);
       return true;
     },
   },
@@ -77,8 +77,8 @@ export const RUNNERS: Readonly<Record<string, ClientFunction>> = {
     doc: 'List all detectable jobs and associated functions',
     run: (call, env) => {
       const { search_function: functions, search_target: targets } = call.values;
-      const funPatterns = functions === null ? undefined : splitInput(functions);
-      const tgtPatterns = targets === null ? undefined : splitInput(targets);
+      const funPatterns = functions === null ? undefined : splitInput(functions!);
+      const tgtPatterns = targets === null ? undefined : splitInput(targets!);
       return env.ctx.jobs.listJobs(
         (job) =>
           (funPatterns === undefined || matchesAny(job.Function, funPatterns)) &&
@@ -128,7 +128,7 @@ export const RUNNERS: Readonly<Record<string, ClientFunction>> = {
             Running: [],
             Returned: ctx.jobs.returned(jid),
           });
-          entry.Running.push({ [minion.id]: job.pid });
+          entry.Running.push({ [minion.id]: job.pid! });
         }
       }
       return active;

@@ -56,7 +56,7 @@ function grain(roster: Roster, expr: SaltValue, delimiter: string, mode: MatchMo
 
 function ipcidr(roster: Roster, expr: SaltValue): Targets {
   if (typeof expr !== 'string') throw new TargetError('ipcidr target must be a string');
-  const [network, prefix] = expr.split('/');
+  const [network, prefix] = expr.split('/') as [string, string?];
   const family = isIP(network);
   if (family === 0) throw new TargetError(`Invalid IP/CIDR target: ${expr}`);
   const type = family === 4 ? 'ipv4' : 'ipv6';
@@ -79,7 +79,8 @@ const COMPOUND_WORD = /^(?:([GPIJLNSER])((?<=[GPIJ]).)?@)?(.+)$/s;
 function compoundWord(roster: Roster, word: string, delimiter: string): Targets {
   const m = COMPOUND_WORD.exec(word);
   if (!m) throw new TargetError(`Invalid compound word: ${word}`);
-  const [, engine, customDelimiter, pattern] = m;
+  const [, engine, customDelimiter] = m;
+  const pattern = m[3]!; // `(.+)` always takes part
   const delim = customDelimiter ?? delimiter;
   switch (engine) {
     case undefined:

@@ -50,11 +50,11 @@ function writeRoots(kind: keyof typeof ROOTS, store: Map<string, string>): Clien
       const envName = pythonStr(saltenv);
       const roots = Object.hasOwn(ROOTS[kind], envName) ? ROOTS[kind][envName] : undefined;
       if (roots === undefined) return `Named environment ${envName} is not present`;
-      const index = pyInt(call.values.index);
+      const index = pyInt(call.values.index!);
       if (index < 0 || index >= roots.length) return `Specified index ${index} in environment ${envName} is not present`;
       const relative = pythonStr(path);
       if (posix.isAbsolute(relative)) return `The path passed in ${relative} is not relative to the environment ${envName}`;
-      const root = roots[index];
+      const root = roots[index]!;
       const dest = posix.join(root, relative);
       if (!dest.startsWith(`${root}/`)) return 'Invalid path';
       store.set(dest, pythonStr(data));
@@ -98,7 +98,7 @@ function wheelFunctions(written: Map<string, string>): Readonly<Record<string, C
       run: (call, { ctx }) => {
         const hashType = call.values.hash_type === null ? 'sha256' : pythonStr(call.values.hash_type);
         const out: SaltMap = {};
-        for (const [state, ids] of Object.entries(ctx.keys.nameMatch(call.values.match, true))) {
+        for (const [state, ids] of Object.entries(ctx.keys.nameMatch(call.values.match!, true))) {
           out[state] = Object.fromEntries(ids.map((id) => [id, ctx.keys.finger(id, hashType)]));
         }
         return out;
@@ -115,7 +115,7 @@ function wheelFunctions(written: Map<string, string>): Readonly<Record<string, C
         const from: KeyState[] = ['minions_pre'];
         if (pyTruthy(call.values.include_rejected)) from.push('minions_rejected');
         if (pyTruthy(call.values.include_denied)) from.push('minions_denied');
-        return moveKeys(ctx, call.values.match, from, 'minions', 'accept');
+        return moveKeys(ctx, call.values.match!, from, 'minions', 'accept');
       },
     },
     'key.reject': {
@@ -129,29 +129,29 @@ function wheelFunctions(written: Map<string, string>): Readonly<Record<string, C
         const from: KeyState[] = ['minions_pre'];
         if (pyTruthy(call.values.include_accepted)) from.push('minions');
         if (pyTruthy(call.values.include_denied)) from.push('minions_denied');
-        return moveKeys(ctx, call.values.match, from, 'minions_rejected', 'reject');
+        return moveKeys(ctx, call.values.match!, from, 'minions_rejected', 'reject');
       },
     },
     'key.delete': {
       sig: { name: 'delete', params: ['match'] },
       doc: 'Delete keys based on a glob match',
       run: (call, { ctx }) => {
-        const matches = ctx.keys.nameMatch(call.values.match, false);
+        const matches = ctx.keys.nameMatch(call.values.match!, false);
         for (const state of KEY_STATES) {
           for (const id of matches[state] ?? []) {
             ctx.keys.delete(id);
             ctx.bus.fire('salt/key', { result: true, act: 'delete', id });
           }
         }
-        return ctx.keys.nameMatch(call.values.match, false);
+        return ctx.keys.nameMatch(call.values.match!, false);
       },
     },
     'key.gen_accept': {
       sig: { name: 'gen_accept', params: ['id_', 'keysize', 'force'], defaults: { keysize: 2048, force: false } },
       doc: 'Generate a key pair then accept the public key',
       run: async (call, { ctx }): Promise<SaltMap> => {
-        const id = assertSafeId(call.values.id_);
-        const bits = Math.min(MAX_KEYSIZE, Math.max(MIN_KEYSIZE, pyInt(call.values.keysize)));
+        const id = assertSafeId(call.values.id_!);
+        const bits = Math.min(MAX_KEYSIZE, Math.max(MIN_KEYSIZE, pyInt(call.values.keysize!)));
         const { publicKey, privateKey } = await generateKeyPairAsync('rsa', { modulusLength: bits });
         if (ctx.keys.isAccepted(id) && !pyTruthy(call.values.force)) return {};
         ctx.keys.set(id, 'minions', publicKey.export({ type: 'spki', format: 'der' }));
@@ -202,7 +202,7 @@ export class Wheel {
         throw new PyError('TypeError', "call_func() got multiple values for keyword argument 'full_return'");
       }
       const inner = await runLow(this.ctx, { client: 'wheel', functions: this.functions, fun, low: { ...load, __jid__: jid, __tag__: tag, __user__: user }, jid, tag, user });
-      return { tag, data: { ...data, return: inner.return, success: inner.success } };
+      return { tag, data: { ...data, return: inner.return!, success: inner.success! } };
     } catch (error) {
       if (!(error instanceof PyError)) throw error;
       return { tag, data: { ...data, return: `Exception occurred in wheel ${fun}: ${error.describe()}`, success: false } };
@@ -229,7 +229,7 @@ export class Wheel {
         tag: typeof load.__tag__ === 'string' ? load.__tag__ : `salt/wheel/${innerJid}`,
         user: '__user__' in load ? load.__user__ : 'UNKNOWN',
       });
-      data = { ...data, return: inner.return, success: inner.success };
+      data = { ...data, return: inner.return!, success: inner.success! };
     } catch (error) {
       if (!(error instanceof PyError)) throw error;
       data = { ...data, return: `Exception occurred in wheel ${fun}: ${error.describe()}`, success: false };

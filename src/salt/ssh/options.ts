@@ -33,7 +33,7 @@ function privateKey(field: string, value: SaltValue): string {
 
 function isForward(text: string): boolean {
   const m = FORWARD.exec(text);
-  return m !== null && isPort(m[1]) && isPort(m[2]);
+  return m !== null && isPort(m[1]!) && isPort(m[2]!);
 }
 
 const yesNo = (v: string) => /^(?:yes|no)$/i.test(v);
@@ -59,8 +59,8 @@ const SSH_OPTIONS_EXPECTED = `options of the form Name=value from ${Object.value
 function isAllowedSshOption(text: string): boolean {
   const m = /^([A-Za-z]+)=(.+)$/.exec(text);
   if (!m) return false;
-  const name = m[1].toLowerCase();
-  return Object.hasOwn(SSH_CLIENT_OPTIONS, name) && SSH_CLIENT_OPTIONS[name].valid(m[2]);
+  const name = m[1]!.toLowerCase();
+  return Object.hasOwn(SSH_CLIENT_OPTIONS, name) && SSH_CLIENT_OPTIONS[name]!.valid(m[2]!);
 }
 
 const FLAGS: Record<string, Translate> = {

@@ -32,18 +32,19 @@ export interface SshTarget {
 export function sshTarget(chunk: LowstateChunk): SshTarget {
   const tgt = present(chunk, 'tgt');
   const tgtType = present(chunk, 'tgt_type') ?? (Array.isArray(tgt) ? 'list' : 'glob');
-  if (typeof tgtType !== 'string' || !Object.hasOwn(TARGET_FLAGS, tgtType)) {
+  const flags = typeof tgtType === 'string' && Object.hasOwn(TARGET_FLAGS, tgtType) ? TARGET_FLAGS[tgtType] : undefined;
+  if (flags === undefined) {
     throw Errors.InvalidField('tgt_type', `one of ${Object.keys(TARGET_FLAGS).join(', ')} (the target types salt-ssh supports)`);
   }
   if (Array.isArray(tgt)) {
     if (tgtType !== 'list') throw Errors.InvalidField('tgt', "a target expression (a list of ids needs tgt_type 'list')");
     if (tgt.length === 0) throw Errors.InvalidField('tgt', 'a non-empty list of ids');
     const ids = tgt.map((id) => patternValue('tgt', id, MINION_ID, 'minion ids of letters, digits and _ . @ : [ ] -'));
-    return { flags: TARGET_FLAGS.list, expression: ids.join(',') };
+    return { flags, expression: ids.join(',') };
   }
   if (tgt === undefined) throw Errors.InvalidField('tgt', 'a target (missing)');
   if (typeof tgt !== 'string') throw Errors.InvalidField('tgt', 'a target expression or a list of minion ids');
   refuseInjection('tgt', tgt);
   if (!EXPRESSION.test(tgt)) throw Errors.InvalidField('tgt', EXPRESSION_EXPECTED);
-  return { flags: TARGET_FLAGS[tgtType], expression: tgt };
+  return { flags, expression: tgt };
 }
