@@ -10,6 +10,7 @@ import { startServer } from '../src/server.js';
 import { RELEASE } from './support/release.js';
 import { makeCertificates, type CertFiles } from './support/certs.js';
 import { startHarness, type Harness } from './support/harness.js';
+import { waitUntil } from './support/wait.js';
 
 const CREDENTIALS = { username: 'saltdev', password: 'saltdev', eauth: 'auto' };
 
@@ -121,6 +122,7 @@ describe('TLS', function () {
     // A keep-alive client, as browsers and pepper are: it asks for nothing but the answer.
     const agent = new https.Agent({ keepAlive: true, ca });
     const body = JSON.stringify([{ client: 'runner', fun: 'test.sleep', arg: [1] }]);
+    const asked = h.sandbox.requests.length;
     const answered = new Promise<{ status?: number; connection?: string; body: string }>((resolve, reject) => {
       const req = https.request(new URL('/', h.url), { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'X-Auth-Token': token } }, (res) => {
         let text = '';
@@ -131,7 +133,8 @@ describe('TLS', function () {
       req.on('error', reject);
       req.end(body);
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The call is in flight once its runner reached the master; then the server stops.
+    await waitUntil('the runner reached the master', () => h.sandbox.requests.slice(asked).some((load) => load.cmd === 'runner'));
     await h.close();
     agent.destroy();
     expect(await answered).to.deep.equal({ status: 200, connection: 'close', body: '{"return": [true]}' });

@@ -1,7 +1,6 @@
 /** GET /ws and /ws/<token> (WebSocket) end to end: checks before the upgrade, protocol, digest, endings. */
 import { expect } from 'chai';
 import type { IncomingMessage } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { login, startHarness, type Harness } from './support/harness.js';
 import { STAMP_SOURCE } from './support/release.js';
@@ -119,9 +118,14 @@ describe('GET /ws', () => {
     expect(client.upgrade.headers.upgrade).to.equal('websocket');
     client.socket.send('hello');
     expect(await client.next()).to.equal('server received message');
+    // A client that is ready sees the event; by then it would have been queued to ours too.
+    const observer = track(await connect(h, `/ws/${token}`));
+    await ready(observer);
     h.sandbox.fireEvent('ws/early', { early: true });
-    await sleep(300);
-    expect(client.messages).to.deep.equal(['server received message']);
+    await observer.until((m) => m.includes('"tag": "ws/early"'));
+    client.socket.send('again');
+    expect(await client.next()).to.equal('server received message');
+    expect(client.messages).to.deep.equal(['server received message', 'server received message']);
     await ready(client);
     h.sandbox.fireEvent('ws/test', { a: 1, text: 'é' });
     const message = await client.next();
@@ -252,7 +256,6 @@ describe('GET /ws', () => {
     await ready(slow);
     await ready(fast);
     slow.socket.pause();
-    await sleep(100);
     const open = await openStreams(h, token);
     let fired = 0;
     // Paced by the reading client, so only the stalled one falls behind (not the bus itself),
