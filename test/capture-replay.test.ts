@@ -1,5 +1,5 @@
 /**
- * Replays every recorded rest_cherrypy exchange (../shared/captures/cherrypy-*.txt) against
+ * Replays every recorded rest_cherrypy exchange (test/fixtures/captures/cherrypy-*.txt) against
  * salt-api-koa on the sandbox master: the same method, path, headers and body bytes, with the
  * recorded tokens swapped for fresh ones of ours. The answer must have salt-api's status,
  * Content-Type and body shape, or be listed in DELIBERATE_DIFFERENCES with what we answer instead.
@@ -12,7 +12,7 @@ import { readCapture, type Capture } from './support/capture.js';
 import { decodeBody, parseEventStream, type StreamEvent } from './support/bodies.js';
 import { openRaw, sendRaw, type RawRequest, type RawResponse } from './support/rawHttp.js';
 import { shapeMismatches, type ShapeOptions } from './support/shape.js';
-import { projectRoot, sharedPath } from './support/paths.js';
+import { projectRoot, fixturePath } from './support/paths.js';
 import type { SandboxOptions } from '../src/sandbox/index.js';
 import { RELEASE, wheelAnswerAsOfRelease } from './support/release.js';
 
@@ -77,7 +77,7 @@ export const DELIBERATE_DIFFERENCES: DeliberateDifference[] = [
   },
 ];
 
-const CAPTURES = readdirSync(sharedPath('captures'))
+const CAPTURES = readdirSync(fixturePath('captures'))
   .filter((name) => /^cherrypy-.+\.txt$/.test(name))
   .sort();
 
@@ -222,7 +222,7 @@ async function ourRequest(h: Harness, name: string, capture: Capture): Promise<R
 
 /** The recorded body as bytes: a tar answer was saved beside its transcript. */
 function recordedBody(name: string, capture: Capture): Buffer {
-  if (capture.headers['content-type'] === 'application/x-tar') return readFileSync(sharedPath(`captures/${name.replace(/\.txt$/, '.tar')}`));
+  if (capture.headers['content-type'] === 'application/x-tar') return readFileSync(fixturePath(`captures/${name.replace(/\.txt$/, '.tar')}`));
   return Buffer.from(capture.body, 'utf8');
 }
 

@@ -1,8 +1,8 @@
-/** The codec against real bytes recorded from a Salt 3007 master (../shared/captures/wire-vectors.json). */
+/** The codec against real bytes recorded from a Salt 3007 master (test/fixtures/captures/wire-vectors.json). */
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { packEventFrame, packOldSpec, parseEventBody, unpack, frameBody } from '../src/salt/codec.js';
-import { sharedPath } from './support/paths.js';
+import { fixturePath } from './support/paths.js';
 
 interface RequestVector {
   name: string;
@@ -13,7 +13,7 @@ interface EventVector {
   tag: string;
   frame_hex: string;
 }
-const vectors = JSON.parse(readFileSync(sharedPath('captures/wire-vectors.json'), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(fixturePath('captures/wire-vectors.json'), 'utf8')) as {
   requests: RequestVector[];
   events: EventVector[];
 };

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { Response } from 'supertest';
 import tar from 'tar-stream';
 import { startHarness, login, type Harness } from './support/harness.js';
-import { sharedPath } from './support/paths.js';
+import { fixturePath } from './support/paths.js';
 
 interface Member {
   header: tar.Header;
@@ -141,7 +141,7 @@ describe('/keys', () => {
     });
 
     it('has the structure of the archive salt-api sent', async () => {
-      const captured = readFileSync(sharedPath('captures/cherrypy-17-keys-post.tar'));
+      const captured = readFileSync(fixturePath('captures/cherrypy-17-keys-post.tar'));
       const ours = (await postKeys('mid=shape-check&username=saltdev&password=saltdev&eauth=auto').expect(200)).body as Buffer;
       expect(ours.length).to.equal(captured.length);
       const describe = (list: Member[]) =>

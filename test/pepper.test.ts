@@ -1,6 +1,6 @@
 /**
  * Debian's salt-pepper 0.5.5, unchanged, against salt-api-koa on the sandbox master: the same
- * command lines as ../shared/captures/pepper.txt (run against the real salt-api) must print the
+ * command lines as test/fixtures/captures/pepper.txt (run against the real salt-api) must print the
  * same answers, and the rest of what pepper does (async polling, /token + /run, the token cache,
  * batches, runner and wheel calls) must work.
  */

@@ -12,13 +12,13 @@ import { frameBody, packEventFrame, parseEventBody } from '../src/salt/codec.js'
 import { RELEASE_GENERATIONS, saltRelease } from '../src/salt/releases.js';
 import { startHarness, login, type Harness } from './support/harness.js';
 import { flushLogs } from '../src/log.js';
-import { projectRoot } from './support/paths.js';
+import { fixturePath } from './support/paths.js';
 
 interface ReleaseCapture {
   hex: string;
   frames: number;
 }
-const WIRE_RELEASES = JSON.parse(readFileSync(path.join(projectRoot, 'test/fixtures/wire-releases.json'), 'utf8')) as {
+const WIRE_RELEASES = JSON.parse(readFileSync(fixturePath('captures/wire-releases.json'), 'utf8')) as {
   event_pub: Record<string, ReleaseCapture>;
 };
 

@@ -1,7 +1,7 @@
 /**
  * The sandbox master, seen from the wire only: a raw ZeroMQ REQ socket for requests and raw unix
  * sockets for the event bus, with nothing but the codec. Expected bytes and shapes come from the
- * captures of a real 3007 master (/work/shared/captures).
+ * captures of a real 3007 master (test/fixtures/captures).
  */
 import { spawn } from 'node:child_process';
 import { readFile, rm, stat } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * One test per row of security.md (/work/shared/spec/security.md), then its list of other hostile
+ * One test per row of security.md (the project spec's list of salt-api CVEs), then its list of other hostile
  * input: each sends the attack, asserts the refusal and that nothing ran on the sandbox master
  * (its `requests` and `executed` records). Rows with a fuller suite elsewhere are re-asserted
  * briefly and name it: ssh (test/ssh.test.ts), CORS (test/cors.test.ts), hook headers

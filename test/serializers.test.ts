@@ -1,6 +1,6 @@
 /**
  * Wire formats: Accept negotiation as CherryPy does it, JSON and YAML output byte for byte as
- * salt-api sent it (bodies copied from /work/shared/captures), request body parsing, Salt's
+ * salt-api sent it (bodies copied from test/fixtures/captures), request body parsing, Salt's
  * yamlify, and the limits that keep hostile YAML/JSON bodies cheap.
  */
 import { expect } from 'chai';

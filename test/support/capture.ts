@@ -1,6 +1,6 @@
-/** Reading the recorded salt-api transcripts in ../shared/captures. */
+/** Reading the recorded salt-api transcripts in test/fixtures/captures. */
 import { readFileSync } from 'node:fs';
-import { sharedPath } from './paths.js';
+import { fixturePath } from './paths.js';
 
 /** The request of a transcript as curl sent it (`> ` lines). */
 export interface RecordedRequest {
@@ -33,7 +33,7 @@ function recordedRequest(lines: string[]): RecordedRequest {
 }
 
 export function readCapture(name: string): Capture {
-  const text = readFileSync(sharedPath(`captures/${name}`), 'utf8');
+  const text = readFileSync(fixturePath(`captures/${name}`), 'utf8');
   // curl -v writes the header lines with their CRLF; the body lines are as the server sent them.
   const lines = text.split('\n').map((l) => (/^[<>] /.test(l) ? l.replace(/\r$/, '') : l));
   const requestLine = lines.find((l) => l.startsWith('# request body (exact bytes sent): '));

@@ -1,11 +1,11 @@
 /**
  * Running Debian's `salt-pepper` (0.5.5) as a child process, and reading the runs of it against
- * the real salt-api recorded in ../shared/captures/pepper.txt.
+ * the real salt-api recorded in test/fixtures/captures/pepper.txt.
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { sharedPath } from './paths.js';
+import { fixturePath } from './paths.js';
 
 /** The absolute path of an executable on PATH, if there is one. */
 export function findOnPath(command: string): string | undefined {
@@ -69,7 +69,7 @@ export function shellWords(words: string[]): string {
 /** The recorded run of `salt-pepper <args>`; `args` uses RECORDED_URL. */
 export function recordedPepperRun(args: string[]): RecordedPepperRun {
   const command = `salt-pepper ${shellWords(args)}`;
-  const text = readFileSync(sharedPath('captures/pepper.txt'), 'utf8');
+  const text = readFileSync(fixturePath('captures/pepper.txt'), 'utf8');
   const block = text.split('\n$ ').find((b) => b.startsWith(`${command}\n`));
   if (block === undefined) throw new Error(`pepper.txt has no run of: ${command}`);
   const m = /^([\s\S]*?)\n\[rc=(\d+)\]/.exec(block.slice(command.length + 1));
