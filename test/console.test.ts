@@ -35,7 +35,7 @@ describe('the built-in console: its files', () => {
   });
 
   it('gives a browser navigating to / the page and every other client the JSON welcome', async () => {
-    const page = await h.http.get('/').set('Accept', BROWSER_ACCEPT).expect(200);
+    const page = await h.http.get('/').set('Accept', BROWSER_ACCEPT).set('Sec-Fetch-Mode', 'navigate').expect(200);
     expect(page.headers['content-type']).to.equal(HTML);
     expect(page.text).to.include('src="/app/main.js"');
     for (const accept of ['*/*', 'application/json', 'application/json, text/plain, */*']) {
@@ -44,7 +44,7 @@ describe('the built-in console: its files', () => {
     }
     expect((await rawRequest(h.url, '/')).body).to.include('Welcome');
     // Only the root: a browser elsewhere in the API gets the API's answer.
-    const minions = await h.http.get('/minions').set('Accept', BROWSER_ACCEPT);
+    const minions = await h.http.get('/minions').set('Accept', BROWSER_ACCEPT).set('Sec-Fetch-Mode', 'navigate');
     expect(minions.text).not.to.include('<html');
   });
 
@@ -102,10 +102,10 @@ describe('the built-in console: its files', () => {
     try {
       const page = await other.http.get('/api/console/minions').expect(200);
       expect(page.text).to.include('src="/api/console/main.js"');
-      expect((await other.http.get('/api').set('Accept', BROWSER_ACCEPT).expect(200)).text).to.equal(page.text);
+      expect((await other.http.get('/api').set('Accept', BROWSER_ACCEPT).set('Sec-Fetch-Dest', 'document').expect(200)).text).to.equal(page.text);
       expect((await other.http.get('/api/console/config.json').expect(200)).body).to.include({ api: '/api' });
       await other.http.get('/app').expect(404);
-      await other.http.get('/').set('Accept', BROWSER_ACCEPT).expect(404);
+      await other.http.get('/').set('Accept', BROWSER_ACCEPT).set('Sec-Fetch-Dest', 'document').expect(404);
     } finally {
       await other.close();
     }

@@ -49,6 +49,15 @@ describe('static files, the app page and the favicon', () => {
   });
 
   describe('static', () => {
+    it('answers a missing file 404 whatever the Accept header says (SaltGUI asks with text/plain)', async () => {
+      for (const accept of ['text/plain', 'text/css', 'image/png', 'application/json']) {
+        const res = await h.http.get('/static/minions.txt').set('Accept', accept);
+        expect(res.status, accept).to.equal(404);
+        expect(res.headers['content-type'], accept).to.equal('application/json');
+        expect(JSON.parse(res.text), accept).to.deep.equal({ status: 404, return: "The path '/static/minions.txt' was not found." });
+      }
+    });
+
     it('serves files with their Content-Type, without a session', async () => {
       const css = await h.http.get('/static/style.css').expect(200);
       expect(css.headers['content-type']).to.equal('text/css; charset=utf-8');
@@ -191,6 +200,21 @@ describe('static files, the app page and the favicon', () => {
       const res = await plain.http.get('/minions').set('Accept', BROWSER_ACCEPT);
       // The session check comes before content negotiation.
       expect(res.status).to.equal(401);
+    });
+
+    it('gives the console at / only to a browser navigation, the JSON welcome to clients that list text/html first', async () => {
+      // Java's HttpURLConnection sends this Accept by default.
+      const java = await plain.http.get('/').set('Accept', 'text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2').expect(200);
+      expect(java.body).to.deep.include({ return: 'Welcome' });
+      const fetched = await plain.http.get('/').set('Accept', BROWSER_ACCEPT).set('Sec-Fetch-Mode', 'cors').set('Sec-Fetch-Dest', 'empty').expect(200);
+      expect(fetched.body).to.deep.include({ return: 'Welcome' });
+      for (const [header, value] of [
+        ['Sec-Fetch-Mode', 'navigate'],
+        ['Sec-Fetch-Dest', 'document'],
+      ] as const) {
+        const page = await plain.http.get('/').set('Accept', BROWSER_ACCEPT).set(header, value).expect(200);
+        expect(page.text, header).to.include('<title>Salt console</title>');
+      }
     });
   });
 });

@@ -53,6 +53,11 @@ export function wantsHtml(accept: string): boolean {
   });
 }
 
+/** A browser loading a page into a tab or frame (Fetch Metadata), not a script or a library asking. */
+function isNavigation(ctx: ApiContext): boolean {
+  return ctx.get('Sec-Fetch-Mode') === 'navigate' || ctx.get('Sec-Fetch-Dest') === 'document';
+}
+
 export function appRoute(page: AppPage, options: AppRouteOptions): Middleware<ApiState> {
   const appMount = `${options.prefix}${options.appPath}`;
   const exempt = [appMount, ...options.exempt.map((path) => `${options.prefix}${path}`)];
@@ -63,8 +68,13 @@ export function appRoute(page: AppPage, options: AppRouteOptions): Middleware<Ap
       ? isUnder(path, apiRoot) && !exempt.some((mount) => isUnder(path, mount))
       : options.rootPage === true && (path === apiRoot || path === `${options.prefix}/`);
 
+  // The user's own app takes what salt-api's html_override took; the built-in console only a
+  // browser's navigation, since some clients (Java's HttpURLConnection) list text/html first.
   const overridden = (ctx: ApiContext): boolean =>
-    (ctx.method === 'GET' || ctx.method === 'HEAD') && covered(ctx.path) && wantsHtml(ctx.get('Accept'));
+    (ctx.method === 'GET' || ctx.method === 'HEAD') &&
+    covered(ctx.path) &&
+    wantsHtml(ctx.get('Accept')) &&
+    (options.htmlOverride || isNavigation(ctx));
 
   return async function serveApp(ctx: ApiContext, next: Next): Promise<void> {
     if (isUnder(ctx.path, appMount)) {

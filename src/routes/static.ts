@@ -7,6 +7,7 @@ import type { Middleware, Next } from 'koa';
 import serve from 'koa-static';
 import type { ApiContext, ApiState } from '../state.js';
 import { sendFile } from './sendFile.js';
+import { Errors } from '../errors.js';
 
 /** Refusals of koa-send for hostile paths: `..` segments (403), NUL bytes and bad escapes (400). */
 function isRefusedPath(error: unknown): boolean {
@@ -14,7 +15,11 @@ function isRefusedPath(error: unknown): boolean {
   return status === 400 || status === 403;
 }
 
-/** Files of `root` at `mount` + their path below it; anything not served falls through (404). */
+/**
+ * Files of `root` at `mount` + their path below it. Anything below the mount that is not served
+ * is a 404 at once, whatever the Accept header says (SaltGUI asks for files with `text/plain`,
+ * which content negotiation would have answered 406).
+ */
 export function staticFiles(root: string, mount: string): Middleware<ApiState> {
   const send = serve(root, { index: false, gzip: false, brotli: false });
   const below = `${mount}/`;
@@ -35,7 +40,7 @@ export function staticFiles(root: string, mount: string): Middleware<ApiState> {
     } finally {
       ctx.path = original;
     }
-    if (!served) await next();
+    if (!served) throw Errors.NotFound(original);
   };
 }
 
