@@ -3,7 +3,8 @@
  * `minion,value`. Run it with `node dist/examples/csv-serializer.js` after `npm run build`; it
  * starts the embedded sandbox master and serves the API with the extra format on port 8001.
  */
-import { createDefaultRegistry, createLogger, renderJson, settingsFromMaster, startSandbox, startServer, type Serializer } from '../src/index.js';
+import { createDefaultRegistry, createLogger, renderJson, settingsFromMaster, startServer, type Serializer } from '../src/index.js';
+import { startSandbox } from '../src/sandbox/index.js';
 
 /** One row per minion of every element of `return`; values as JSON (salt-api's, exact for big ints). */
 function toCsv(value: unknown): string {

@@ -1,9 +1,11 @@
-/** The library surface: embed the API, the sandbox master or the format registry in your own program. */
+/**
+ * The library surface: embed the API or the format registry in your own program. The embedded
+ * sandbox master is `salt-api-koa/sandbox` (src/sandbox/index.ts), so the main entry never loads it.
+ */
 export { startServer, type RunningServer, type ServerOptions } from './server.js';
 export { settingsFromMaster } from './config/settings.js';
 export { loadMasterConfig } from './config/masterConfig.js';
 export { createLogger, flushLogs, type Logger } from './log.js';
-export { startSandbox, type Sandbox, type SandboxOptions } from './sandbox/index.js';
 export { SerializerRegistry, createDefaultRegistry, contentTypeOf, type Serializer } from '../serializers/index.js';
 export { renderJson } from '../serializers/json.js';
 export type { Settings, ApiOptions, MasterSettings } from './config/types.js';
