@@ -23,9 +23,16 @@ export function parseBody(registry: SerializerRegistry, options: { limit: number
     if (hasBody(ctx.req)) {
       const contentType = ctx.req.headers['content-type'];
       const parser = contentType ? registry.parserFor(contentType) : undefined;
-      if (!parser?.parse) throw Errors.UnsupportedContentType();
+      if (!parser) throw Errors.UnsupportedContentType();
       const limit = Math.min(options.limit, parser.bodyLimit ?? Infinity);
       const raw = await getRawBody(ctx.req, { limit, length: ctx.req.headers['content-length'] });
+      const parseOptions = { maxDepth: options.maxDepth };
+      // A binary format reads the bytes; there is no text to keep for the webhook's `body`.
+      if (parser.parseBytes) {
+        ctx.state.body = raw.length === 0 ? undefined : parser.parseBytes(raw, parseOptions);
+        return next();
+      }
+      if (!parser.parse) throw Errors.UnsupportedContentType();
       let text: string;
       try {
         text = utf8.decode(raw);
@@ -33,7 +40,7 @@ export function parseBody(registry: SerializerRegistry, options: { limit: number
         throw Errors.InvalidEncoding();
       }
       ctx.state.rawBody = text;
-      ctx.state.body = raw.length === 0 ? undefined : parser.parse(text, { maxDepth: options.maxDepth });
+      ctx.state.body = raw.length === 0 ? undefined : parser.parse(text, parseOptions);
     }
     await next();
   };

@@ -42,7 +42,7 @@ export class SerializerRegistry {
   parserFor(contentType: string | undefined): Serializer | undefined {
     if (contentType === undefined) return undefined;
     const serializer = this.#byMediaType.get(mediaTypeOf(contentType));
-    return serializer?.parse === undefined ? undefined : serializer;
+    return serializer?.parse === undefined && serializer?.parseBytes === undefined ? undefined : serializer;
   }
 
   /** Every registered media type, parse-only ones included, in registration order. */

@@ -18,6 +18,8 @@ export interface Serializer {
   readonly bodyLimit?: number;
   /** Turn a request body (already checked to be valid UTF-8) into data; throw an ApiError (400) on bad input. */
   parse?(text: string, options: ParseOptions): unknown;
+  /** For a binary format (msgpack, CBOR…): turn the body's bytes into data, instead of `parse`. */
+  parseBytes?(bytes: Buffer, options: ParseOptions): unknown;
   /** Render a response value. */
   render?(value: unknown): string | Buffer;
   /** The exact Content-Type header sent with rendered output (defaults to the first media type). */

@@ -106,6 +106,11 @@ export const Errors = {
   ClientTimeout: define('CLIENT_TIMEOUT', 504, (what: string) => `${what} timed out`),
 } as const;
 
+/** The error a serializer throws for a body it cannot read: a 400 with `message`, in the client's format. */
+export function badRequest(message: string): ApiError {
+  return Errors.BadRequest(message);
+}
+
 export function isApiError(error: unknown): error is ApiError {
   return error instanceof ApiError;
 }
