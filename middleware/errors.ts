@@ -38,9 +38,9 @@ export function answerError(ctx: ApiContext, registry: SerializerRegistry, error
  * (middleware/discardBody.ts): a client, or nginx, that is still sending gets the answer, not a
  * connection reset (which nginx turns into a 502).
  */
-export async function refuseBody(ctx: ApiContext, registry: SerializerRegistry, bodyLimit: number): Promise<void> {
+export async function refuseBody(ctx: ApiContext, registry: SerializerRegistry, bodyLimit: number, error = Errors.BodyTooLarge(bodyLimit)): Promise<void> {
   await discardBody(ctx.req, discardLimits(bodyLimit));
-  answerError(ctx, registry, Errors.BodyTooLarge(bodyLimit));
+  answerError(ctx, registry, error);
 }
 
 export function errorHandler(registry: SerializerRegistry, options: { debug: boolean; bodyLimit: number; log: Logger }) {
@@ -59,8 +59,8 @@ export function errorHandler(registry: SerializerRegistry, options: { debug: boo
         error = Errors.Unexpected();
         if (options.debug && caught instanceof Error) error = new ApiError(error.code, 500, caught.stack ?? caught.message);
       }
-      if (error.status === 413) await discardBody(ctx.req, discardLimits(options.bodyLimit));
-      answerError(ctx, registry, error);
+      if (error.status === 413) await refuseBody(ctx, registry, options.bodyLimit, error);
+      else answerError(ctx, registry, error);
     }
   };
 }

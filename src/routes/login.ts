@@ -6,9 +6,8 @@ import type { SaltMap, SaltToken } from '../salt/types.js';
 import type { ExternalAuth } from '../config/types.js';
 import { reply, type ApiContext } from '../state.js';
 import { clearedSessionCookie, cookiePath, sessionCookie } from '../../middleware/session.js';
-import { clientIp, isSecure } from '../../middleware/clientIp.js';
+import { isSecure } from '../../middleware/clientIp.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
-import { apiAclAllows } from './apiAcl.js';
 import { announceLogout } from '../salt/logoutNotice.js';
 
 /** What a successful login answers (http-api.md §7.4), as salt-api does. */
@@ -35,9 +34,7 @@ export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
 
   router.post('/login', deps.parseBody, async (ctx: ApiContext) => {
     const creds = credentials(ctx.state.body);
-    if (!apiAclAllows(deps.settings.api.api_acl, String(creds.username), () => clientIp(ctx))) {
-      throw Errors.LoginFailed();
-    }
+    if (!deps.callerOf(ctx).admits(String(creds.username))) throw Errors.LoginFailed();
     const token = await deps.salt.tokens.login(creds);
     if (!token) throw Errors.LoginFailed();
     ctx.set('X-Auth-Token', token.token);
