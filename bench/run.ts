@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { USAGE, UsageError, parseOptions, type BenchOptions, type Suite } from './args.js';
 import { benchEvents, formatEventsBench } from './events.js';
 import { benchHardening, formatHardening } from './hardening.js';
+import { benchOperations, formatOperations } from './operations.js';
 import { benchSoak, formatSoak } from './soak.js';
 import { ProcessGroup } from './children.js';
 import { describeMachine } from './machine.js';
@@ -20,9 +21,10 @@ const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM
 /** Set on SIGINT/SIGTERM: the run then fails because its servers are being stopped, which is no error to report. */
 let interrupted = false;
 
-const SUITE_RUNNERS: Record<Suite, () => Promise<string>> = {
+const SUITE_RUNNERS: Record<Suite, (options: BenchOptions) => Promise<string>> = {
   events: async () => formatEventsBench(await benchEvents()),
   hardening: async () => formatHardening(await benchHardening()),
+  operations: async (options) => formatOperations(await benchOperations(options)),
 };
 
 async function bench(options: BenchOptions, group: ProcessGroup, configDir: string): Promise<boolean> {
@@ -31,7 +33,7 @@ async function bench(options: BenchOptions, group: ProcessGroup, configDir: stri
     return true;
   }
   const clean = options.scenarios.length > 0 ? await benchScenarios(options, group, configDir) : true;
-  for (const suite of options.suites) console.log(`\n${await SUITE_RUNNERS[suite]()}`);
+  for (const suite of options.suites) console.log(`\n${await SUITE_RUNNERS[suite](options)}`);
   return clean;
 }
 
