@@ -112,6 +112,19 @@ describe(haveNginx() ? 'behind nginx (examples/nginx/salt-api.conf)' : `behind n
       req.on('error', reject);
     });
 
+  /** A WebSocket through nginx, once open and told to stream; its frames collect in `frames`. */
+  const openSocket = async (port: number, path: string): Promise<{ socket: WebSocket; frames: string[] }> => {
+    const socket = new WebSocket(`wss://127.0.0.1:${port}${path}`, { ca });
+    const frames: string[] = [];
+    socket.on('message', (data: WebSocket.RawData) => frames.push(String(data)));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    socket.send('websocket client ready');
+    return { socket, frames };
+  };
+
   const until = async (what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
@@ -157,17 +170,9 @@ describe(haveNginx() ? 'behind nginx (examples/nginx/salt-api.conf)' : `behind n
   it('passes an event on /events and on /ws within a second of the job', async () => {
     const token = tokenOf(await login(ports.root));
     const events = await openEvents(ports.root, `/events?token=${token}`);
-    const socket = new WebSocket(`wss://127.0.0.1:${ports.root}/ws/${token}`, { ca });
-    const frames: string[] = [];
+    const { socket, frames } = await openSocket(ports.root, `/ws/${token}`);
     try {
       expect(events.status).to.equal(200);
-      socket.on('message', (data: WebSocket.RawData) => frames.push(String(data)));
-      await new Promise<void>((resolve, reject) => {
-        socket.once('open', () => resolve());
-        socket.once('error', reject);
-      });
-      socket.send('websocket client ready');
-      // Both streams are live once the heartbeat-free handshake is over; the job starts now.
       const started = Date.now();
       const answer = await run(ports.root, '/', token, { client: 'local_async', tgt: 'minion-1', fun: 'test.ping' });
       const jid = String(json(answer).return[0]?.jid);
@@ -185,7 +190,7 @@ describe(haveNginx() ? 'behind nginx (examples/nginx/salt-api.conf)' : `behind n
   });
 
   for (const [variant, port] of [['prefix stripped by nginx + X-Forwarded-Prefix', 'stripped'], ['prefix kept, root_prefix /salt', 'kept']] as const) {
-    it(`works under /salt/ (${variant}): login, command, job link, console, /events`, async () => {
+    it(`works under /salt/ (${variant}): login, command, job link, console, /events, /ws`, async () => {
       const logged = await login(ports[port], '/salt/login');
       expect(cookieOf(logged)).to.match(/; Path=\/salt; /);
       const token = tokenOf(logged);
@@ -193,6 +198,7 @@ describe(haveNginx() ? 'behind nginx (examples/nginx/salt-api.conf)' : `behind n
       expect(json(ran).return).to.deep.equal([{ 'minion-1': 'under salt' }]);
 
       const events = await openEvents(ports[port], `/salt/events?token=${token}`);
+      const { socket, frames } = await openSocket(ports[port], `/salt/ws/${token}`);
       try {
         expect(events.status).to.equal(200);
         const started = await run(ports[port], '/salt/minions', token, { tgt: 'minion-1', fun: 'test.ping' });
@@ -201,10 +207,12 @@ describe(haveNginx() ? 'behind nginx (examples/nginx/salt-api.conf)' : `behind n
         const jid = String(body.return[0]?.jid);
         expect(body._links).to.deep.equal({ jobs: [{ href: `/salt/jobs/${jid}` }] });
         await until('the job on /salt/events', () => events.received().includes(`tag: salt/job/${jid}/new\n`));
+        await until('the job on /salt/ws', () => frames.some((frame) => frame.includes(`"tag": "salt/job/${jid}/new"`)));
         const job = await send(ports[port], `/salt/jobs/${jid}`, { headers: { Accept: 'application/json', 'X-Auth-Token': token } });
         expect(job.status, job.body).to.equal(200);
       } finally {
         events.close();
+        socket.terminate();
       }
 
       const page = await send(ports[port], '/salt/app', { headers: { Accept: 'text/html' } });
