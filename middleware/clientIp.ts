@@ -30,3 +30,12 @@ export function clientIp(ctx: ClientContext): string {
 export function isSecure(ctx: ClientContext): boolean {
   return ctx.state.client?.secure ?? ('encrypted' in ctx.req.socket && ctx.req.socket.encrypted === true);
 }
+
+/**
+ * Where the API's paths begin as the client sees them: the trusted proxy's X-Forwarded-Prefix
+ * followed by `rootPrefix`, without a trailing slash ('' at the root). Routes match on
+ * `rootPrefix` alone: the proxy stripped its own part before passing the request on.
+ */
+export function publicPrefix(ctx: ClientContext, rootPrefix: string): string {
+  return `${ctx.state.client?.prefix ?? ''}${rootPrefix.replace(/\/+$/, '')}`;
+}

@@ -28,7 +28,7 @@ import { appFile, appRoute } from './routes/app.js';
 import { consolePage } from './routes/console.js';
 import { consoleConfig } from './routes/consoleConfig.js';
 import { favicon, staticFiles } from './routes/static.js';
-import { clientAddress } from '../middleware/clientIp.js';
+import { clientAddress, publicPrefix } from '../middleware/clientIp.js';
 import { cors } from '../middleware/cors.js';
 import { noStore } from '../middleware/noStore.js';
 import { OriginPolicy } from './origin.js';
@@ -107,6 +107,7 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
     // browser's navigation to the API root.
     const page = consolePage({
       mount: `${prefix}${api.app_path}`,
+      publicMount: (ctx) => `${publicPrefix(ctx, prefix)}${api.app_path}`,
       config: consoleConfig(settings, salt.tokens),
       admit: authorizedIps(api.authorized_ips),
     });

@@ -1,18 +1,25 @@
 /**
  * Who is on the other end of a request. The socket peer is the client, unless that peer is one
  * of the configured trusted proxies: then X-Forwarded-For names the client (the right-most
- * address that no trusted proxy added) and X-Forwarded-Proto the scheme it used. Nothing else a
- * client sends (`Remote-Addr`, `X-Real-IP`, …) is ever believed (security.md, Remote-Addr row).
+ * address that no trusted proxy added), X-Forwarded-Proto the scheme it used and X-Forwarded-Prefix
+ * the path the proxy mounts us under (src/forwardedPrefix.ts). Nothing else a client sends
+ * (`Remote-Addr`, `X-Real-IP`, …) is ever believed (security.md, Remote-Addr row).
  */
 import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { parseForwardedPrefix } from './forwardedPrefix.js';
 
 export interface ClientAddress {
   /** The client's IP address; IPv4-mapped IPv6 addresses are given in their IPv4 form. */
   ip: string;
   /** Whether the client talks to us over TLS (directly, or to the trusted proxy in front). */
   secure: boolean;
+  /**
+   * The path a trusted proxy mounts the API under and strips before passing requests on
+   * (`/salt`), '' when there is none: the part of the public path in front of `root_prefix`.
+   */
+  prefix: string;
 }
 
 /** `::ffff:10.0.0.1` → `10.0.0.1`, so an IPv4 rule matches however the socket reports it. */
@@ -65,7 +72,7 @@ function headerEntries(value: string | string[] | undefined): string[] {
 export function resolveClient(req: IncomingMessage, trustedProxies: IpRanges): ClientAddress {
   const peer = normalizeIp(req.socket.remoteAddress ?? '');
   const encrypted = (req.socket as Partial<TLSSocket>).encrypted === true;
-  if (!trustedProxies.has(peer)) return { ip: peer, secure: encrypted };
+  if (!trustedProxies.has(peer)) return { ip: peer, secure: encrypted, prefix: '' };
   // Walk back from the hop nearest to us: everything left of the first untrusted address
   // was written by the client itself and proves nothing.
   let ip = peer;
@@ -76,5 +83,7 @@ export function resolveClient(req: IncomingMessage, trustedProxies: IpRanges): C
   }
   // The value the nearest proxy wrote; a client can only make its own cookie more or less strict.
   const proto = headerEntries(req.headers['x-forwarded-proto']).at(-1)?.toLowerCase();
-  return { ip, secure: proto === undefined ? encrypted : proto === 'https' };
+  // Also the nearest proxy's; a value that is no safe path is ignored like an absent one.
+  const prefix = parseForwardedPrefix(headerEntries(req.headers['x-forwarded-prefix']).at(-1) ?? '') ?? '';
+  return { ip, secure: proto === undefined ? encrypted : proto === 'https', prefix };
 }

@@ -40,7 +40,7 @@ describe('client address', () => {
 
     it('is the socket peer when the peer is not a trusted proxy, whatever the headers say', () => {
       const req = fakeRequest('203.0.113.7', { 'x-forwarded-for': '10.1.1.1', 'remote-addr': '10.1.1.1', 'x-forwarded-proto': 'https' });
-      expect(resolveClient(req, trusted)).to.deep.equal({ ip: '203.0.113.7', secure: false });
+      expect(resolveClient(req, trusted)).to.deep.equal({ ip: '203.0.113.7', secure: false, prefix: '' });
     });
 
     it('takes the right-most address no trusted proxy added', () => {

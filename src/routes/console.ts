@@ -51,8 +51,13 @@ async function readConsoleFile(name: string): Promise<string | undefined> {
 }
 
 export interface ConsoleOptions {
-  /** root_prefix + app_path. */
+  /** root_prefix + app_path: what request paths are matched against. */
   mount: string;
+  /**
+   * The mount as the browser addresses it (a proxy's X-Forwarded-Prefix in front), filled into
+   * the page so it names its files where the browser can fetch them.
+   */
+  publicMount(ctx: ApiContext): string;
   config: ConsoleConfigSource;
   /**
    * What config.json must pass (authorized_ips): it is data about this server, while the page
@@ -61,7 +66,7 @@ export interface ConsoleOptions {
   admit: Middleware<ApiState>;
 }
 
-export function consolePage({ mount, config, admit }: ConsoleOptions): AppPage {
+export function consolePage({ mount, publicMount, config, admit }: ConsoleOptions): AppPage {
   const below = (ctx: ApiContext): string => (ctx.path.startsWith(`${mount}/`) ? ctx.path.slice(mount.length) : '');
 
   const answer = (ctx: ApiContext, type: string, body: string, cache: string): void => {
@@ -93,7 +98,7 @@ export function consolePage({ mount, config, admit }: ConsoleOptions): AppPage {
       }
       const page = await readConsoleFile(PAGE_FILE);
       if (page === undefined) throw Errors.NotFound(ctx.path);
-      answer(ctx, 'text/html; charset=utf-8', page.replaceAll(MOUNT_PLACEHOLDER, escapeAttribute(mount)), 'no-cache');
+      answer(ctx, 'text/html; charset=utf-8', page.replaceAll(MOUNT_PLACEHOLDER, escapeAttribute(publicMount(ctx))), 'no-cache');
     },
   };
 }

@@ -8,6 +8,7 @@ import type { Settings } from '../config/types.js';
 import type { TokenAuthority } from '../salt/tokens.js';
 import type { ApiContext } from '../state.js';
 import { presentedToken } from '../../middleware/session.js';
+import { publicPrefix } from '../../middleware/clientIp.js';
 
 export interface ConsoleSession {
   user: string;
@@ -17,7 +18,10 @@ export interface ConsoleSession {
 }
 
 export interface ConsoleConfig {
-  /** root_prefix without its trailing slash ('' for `/`): API paths are appended to it. */
+  /**
+   * Where the API is as the browser sees it (X-Forwarded-Prefix + root_prefix, no trailing slash,
+   * '' at the root): API paths are appended to it.
+   */
   api: string;
   eauth: string[];
   clients: string[];
@@ -27,12 +31,11 @@ export interface ConsoleConfig {
 export type ConsoleConfigSource = (ctx: ApiContext) => Promise<ConsoleConfig>;
 
 export function consoleConfig(settings: Settings, tokens: TokenAuthority): ConsoleConfigSource {
-  const api = settings.api.root_prefix.replace(/\/+$/, '');
   const eauth = Object.keys(settings.master.external_auth);
   const clients = [...settings.master.netapi_enable_clients];
   return async (ctx) => {
     const record = await tokens.validate(presentedToken(ctx));
     const session = record ? { user: record.name, eauth: record.eauth, expire: record.expire } : null;
-    return { api, eauth, clients, session };
+    return { api: publicPrefix(ctx, settings.api.root_prefix), eauth, clients, session };
   };
 }

@@ -6,7 +6,7 @@ import type { SaltMap, SaltToken } from '../salt/types.js';
 import type { ExternalAuth } from '../config/types.js';
 import { reply, type ApiContext } from '../state.js';
 import { clearedSessionCookie, cookiePath, sessionCookie } from '../../middleware/session.js';
-import { isSecure } from '../../middleware/clientIp.js';
+import { isSecure, publicPrefix } from '../../middleware/clientIp.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
 import { announceLogout } from '../salt/logoutNotice.js';
 
@@ -25,8 +25,9 @@ function credentials(body: unknown): SaltMap {
 }
 
 export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
-  // The cookie goes only to the API's own paths, not to other applications on the host.
-  const path = cookiePath(deps.settings.api.root_prefix);
+  // The cookie goes only to the API's own paths, not to other applications on the host; behind
+  // a proxy that mounts us under a sub-path, those paths start with its X-Forwarded-Prefix.
+  const path = (ctx: ApiContext): string => cookiePath(publicPrefix(ctx, deps.settings.api.root_prefix));
   router.get('/login', (ctx) => {
     ctx.set('WWW-Authenticate', 'Session');
     reply(ctx, { status: null, return: 'Please log in' });
@@ -38,7 +39,7 @@ export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
     const token = await deps.salt.tokens.login(creds);
     if (!token) throw Errors.LoginFailed();
     ctx.set('X-Auth-Token', token.token);
-    ctx.append('Set-Cookie', sessionCookie(token.token, token.expire, isSecure(ctx), path));
+    ctx.append('Set-Cookie', sessionCookie(token.token, token.expire, isSecure(ctx), path(ctx)));
     reply(ctx, loginReturn(token, deps.settings.master.external_auth));
   });
 
@@ -49,7 +50,7 @@ export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
       const outcome = await announceLogout(deps.salt.bus, token);
       if (outcome !== 'published') deps.salt.log.warn(`logout not announced to other API processes (${outcome}); this one refuses the token until it expires`);
     }
-    ctx.append('Set-Cookie', clearedSessionCookie(isSecure(ctx), path));
+    ctx.append('Set-Cookie', clearedSessionCookie(isSecure(ctx), path(ctx)));
     reply(ctx, { return: 'Your token has been cleared' });
   });
 }

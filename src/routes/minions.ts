@@ -4,6 +4,7 @@ import type { SaltValue } from '../salt/types.js';
 import { reply, type ApiContext } from '../state.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
 import { withSessionToken } from './root.js';
+import { publicPrefix } from '../../middleware/clientIp.js';
 
 export function registerMinions(router: ApiRouter, deps: RouteDeps): void {
   const grains = async (ctx: ApiContext, mid: string) => {
@@ -18,7 +19,8 @@ export function registerMinions(router: ApiRouter, deps: RouteDeps): void {
   router.post('/minions', deps.requireSession, deps.parseBody, async (ctx) => {
     const lowstate = withSessionToken(ctx, ctx.state.body, { client: 'local_async' });
     const results = await deps.salt.netapi.run(lowstate, deps.callerOf(ctx));
-    const prefix = deps.settings.api.root_prefix.replace(/\/+$/, '');
+    // Links the client follows: they must work behind a proxy that mounts us under a sub-path.
+    const prefix = publicPrefix(ctx, deps.settings.api.root_prefix);
     const jobs = results
       .map((result: SaltValue) => (isMap(result) && typeof result.jid === 'string' ? { href: `${prefix}/jobs/${result.jid}` } : undefined))
       .filter((link) => link !== undefined);
