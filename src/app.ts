@@ -42,7 +42,7 @@ import { countRequests } from '../middleware/requestStats.js';
 import { registerEvents } from './routes/events.js';
 import { requestLimits } from '../middleware/requestLimits.js';
 import type { AccessLog } from './accessLog.js';
-import { healthRouter, isHealthCheck } from './routes/health.js';
+import { healthRouter, isHealthCheck, refuseOtherMethods } from './routes/health.js';
 import { Readiness } from './health/readiness.js';
 import { OPENAPI_PATH, registerOpenapi } from './routes/openapi.js';
 import { skipWhen } from '../middleware/skipWhen.js';
@@ -105,8 +105,8 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
   app.use(requestLimits({ maxUrlLength: settings.api.max_url_length, maxBodySize: limit }, registry));
   app.use(errorHandler(registry, { debug: settings.api.debug, bodyLimit: limit, log }));
   const health = healthRouter(prefix, registry, new Readiness({ master: salt.master, bus: salt.bus, masterTimeoutSeconds: settings.api.master_timeout }));
+  app.use(refuseOtherMethods(prefix));
   app.use(health.routes());
-  app.use(health.allowedMethods());
   // Files and the app page answer before the IP allow-list and content negotiation, as in salt-api.
   const { api } = settings;
   if (api.static) app.use(staticFiles(api.static, `${prefix}${api.static_path}`));

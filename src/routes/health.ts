@@ -6,6 +6,7 @@
  * gets JSON.
  */
 import Router from '@koa/router';
+import type { Middleware, Next } from 'koa';
 import { Errors } from '../errors.js';
 import type { Readiness } from '../health/readiness.js';
 import type { ApiContext, ApiState } from '../state.js';
@@ -41,16 +42,25 @@ export function healthRouter(prefix: string, registry: SerializerRegistry, readi
     const report = await readiness.check();
     answer(ctx, registry, report.status === 'ready' ? 200 : 503, report);
   });
-  // Any other method is refused here, before authorized_ips could turn it into a 403.
-  router.all(HEALTH_PATHS, (ctx) => {
-    ctx.set('Allow', 'HEAD, GET');
-    throw Errors.MethodNotAllowed();
-  });
   return router;
+}
+
+function healthPaths(prefix: string): Set<string> {
+  return new Set(HEALTH_PATHS.flatMap((p) => [`${prefix}${p}`, `${prefix}${p}/`]));
 }
 
 /** Whether a request is a health check, which the access log and /stats leave out unless told. */
 export function isHealthCheck(prefix: string): (ctx: ApiContext) => boolean {
-  const paths = new Set(HEALTH_PATHS.flatMap((p) => [`${prefix}${p}`, `${prefix}${p}/`]));
+  const paths = healthPaths(prefix);
   return (ctx) => (ctx.method === 'GET' || ctx.method === 'HEAD') && paths.has(ctx.path);
+}
+
+/** 405 for any other method on a health path, here rather than after authorized_ips turned it into a 403. */
+export function refuseOtherMethods(prefix: string): Middleware<ApiState> {
+  const paths = healthPaths(prefix);
+  return async (ctx: ApiContext, next: Next) => {
+    if (!paths.has(ctx.path) || ctx.method === 'GET' || ctx.method === 'HEAD') return next();
+    ctx.set('Allow', 'HEAD, GET');
+    throw Errors.MethodNotAllowed();
+  };
 }
