@@ -119,6 +119,7 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
     // browser's navigation to the API root.
     const page = consolePage({
       mount: `${prefix}${api.app_path}`,
+      api: prefix,
       config: consoleConfig(settings, salt.tokens),
       admit: authorizedIps(api.authorized_ips),
     });

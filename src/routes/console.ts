@@ -19,6 +19,7 @@ const CONSOLE_DIR = fileURLToPath(new URL('../../console/', import.meta.url));
 
 const PAGE_FILE = 'index.html';
 const MOUNT_PLACEHOLDER = '%MOUNT%';
+const API_PLACEHOLDER = '%API%';
 /** A script or stylesheet without directories or dots in its name: nothing outside CONSOLE_DIR. */
 const ASSET = /^\/[A-Za-z0-9_-]+\.(?:js|css)$/;
 
@@ -53,6 +54,8 @@ async function readConsoleFile(name: string): Promise<string | undefined> {
 export interface ConsoleOptions {
   /** root_prefix + app_path. */
   mount: string;
+  /** root_prefix without its trailing slash, for the page's link to the API description. */
+  api: string;
   config: ConsoleConfigSource;
   /**
    * What config.json must pass (authorized_ips): it is data about this server, while the page
@@ -61,7 +64,7 @@ export interface ConsoleOptions {
   admit: Middleware<ApiState>;
 }
 
-export function consolePage({ mount, config, admit }: ConsoleOptions): AppPage {
+export function consolePage({ mount, api, config, admit }: ConsoleOptions): AppPage {
   const below = (ctx: ApiContext): string => (ctx.path.startsWith(`${mount}/`) ? ctx.path.slice(mount.length) : '');
 
   const answer = (ctx: ApiContext, type: string, body: string, cache: string): void => {
@@ -93,7 +96,7 @@ export function consolePage({ mount, config, admit }: ConsoleOptions): AppPage {
       }
       const page = await readConsoleFile(PAGE_FILE);
       if (page === undefined) throw Errors.NotFound(ctx.path);
-      answer(ctx, 'text/html; charset=utf-8', page.replaceAll(MOUNT_PLACEHOLDER, escapeAttribute(mount)), 'no-cache');
+      answer(ctx, 'text/html; charset=utf-8', page.replaceAll(MOUNT_PLACEHOLDER, escapeAttribute(mount)).replaceAll(API_PLACEHOLDER, escapeAttribute(api)), 'no-cache');
     },
   };
 }
