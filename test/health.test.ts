@@ -54,9 +54,12 @@ describe('health checks', () => {
   it('shares one ping among concurrent probes and reuses its result for about a second', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const before = pings(h);
+    const started = performance.now();
     const answers = await Promise.all(Array.from({ length: 30 }, () => h.http.get('/readyz')));
+    const elapsedMs = performance.now() - started;
     expect(answers.map((res) => res.status)).to.deep.equal(Array(30).fill(200));
-    expect(pings(h) - before).to.equal(1);
+    // One ping, and on a machine so loaded that the 30 took over a second, one more per second.
+    expect(pings(h) - before).to.be.at.least(1).and.at.most(1 + Math.floor(elapsedMs / 1000));
   });
 
   it('answers 503 with the reason while the master is down, 200 again once it is back', async () => {

@@ -17,6 +17,7 @@ import { load } from 'js-yaml';
 import WebSocket from 'ws';
 import { startHarness, login, type Harness } from './support/harness.js';
 import { projectRoot } from './support/paths.js';
+import { waitUntil } from './support/wait.js';
 import { createApp } from '../src/app.js';
 import { createSaltAdapter } from '../src/salt/adapter.js';
 import { createLogger } from '../src/log.js';
@@ -39,6 +40,7 @@ interface Operation {
 }
 interface OpenApi {
   openapi: string;
+  info: { version: string };
   servers: { url: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { responses: Record<string, ResponseObject>; schemas: Record<string, unknown> };
@@ -216,6 +218,8 @@ describe('OpenAPI description (docs/openapi.yaml)', function () {
   it('is a valid OpenAPI 3.1 document', async () => {
     const doc = readDocument();
     expect(doc.openapi).to.match(/^3\.1\./);
+    const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+    expect(doc.info.version, 'info.version follows package.json').to.equal(pkg.version);
     await SwaggerParser.validate(structuredClone(doc) as never);
   });
 
@@ -401,11 +405,10 @@ describe('OpenAPI description (docs/openapi.yaml)', function () {
     h.sandbox.setReplyDelay(2);
     try {
       // A ready verdict younger than a second may still be served.
-      let answer: Answer;
-      do answer = await send('GET', '/readyz');
-      while (answer.status === 200);
-      expect(answer.status).to.equal(503);
-      contract.check(answer);
+      let answer: Answer | undefined;
+      await waitUntil('readyz reports the slow master', async () => (answer = await send('GET', '/readyz')).status !== 200, 10_000);
+      expect(answer!.status).to.equal(503);
+      contract.check(answer!);
     } finally {
       h.sandbox.setReplyDelay(0);
     }
