@@ -112,7 +112,7 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
   if (api.static) app.use(staticFiles(api.static, `${prefix}${api.static_path}`));
   if (api.favicon) app.use(favicon(api.favicon, `${prefix}/favicon.ico`));
   if (api.app) {
-    const exempt = [api.static_path, '/events', '/ws'];
+    const exempt = [api.static_path, '/events', '/ws', OPENAPI_PATH];
     app.use(appRoute(appFile(api.app), { prefix, appPath: api.app_path, exempt, htmlOverride: true }));
   } else {
     // No page of the user's own: the built-in console, which takes over no API answer but a

@@ -227,9 +227,13 @@ describe('OpenAPI description (docs/openapi.yaml)', function () {
     const body = (await expectAnswer(200, 'GET', '/openapi.json', { headers: { Accept: 'application/x-yaml' } })) as OpenApi;
     expect({ ...body, servers: undefined }).to.deep.equal({ ...readDocument(), servers: undefined });
     expect(body.servers).to.deep.equal([{ url: '/', description: 'this server' }]);
-    const prefixed = await startHarness({ api: { root_prefix: '/salt/api' } });
+    // Under a prefix, and with an `app` page that takes every browser request it is not told to leave alone.
+    const page = path.join(tmp, 'app.html');
+    writeFileSync(page, '<!doctype html><title>app</title>');
+    const prefixed = await startHarness({ api: { root_prefix: '/salt/api', app: page } });
     try {
-      const res = await fetch(`${prefixed.url}/salt/api/openapi.json`);
+      const res = await fetch(`${prefixed.url}/salt/api/openapi.json`, { headers: { Accept: 'text/html,*/*;q=0.8', 'Sec-Fetch-Mode': 'navigate' } });
+      expect(res.headers.get('content-type')).to.equal('application/json');
       expect(((await res.json()) as OpenApi).servers).to.deep.equal([{ url: '/salt/api', description: 'this server' }]);
     } finally {
       await prefixed.close();

@@ -13,7 +13,7 @@ import type { ApiContext, ApiState } from '../state.js';
 import { contentTypeOf, type SerializerRegistry } from '../../serializers/registry.js';
 import type { Serializer } from '../../serializers/types.js';
 
-export const HEALTH_PATHS = ['/healthz', '/readyz'];
+const HEALTH_PATHS = ['/healthz', '/readyz'];
 
 /** The Accept header's choice, or the default format rather than a 406 or 400. */
 function lenientFormat(registry: SerializerRegistry, accept: string | undefined): Serializer {
