@@ -1,7 +1,8 @@
 /**
  * The Koa onion: access log (when configured) → client address → no-store on the credential
  * paths (/login, /token, /run) → CORS (answers OPTIONS) → URL
- * and declared body size limits (414, 413) → errors → static files, favicon, app page (the `app`
+ * and declared body size limits (414, 413) → errors → health checks (/healthz, /readyz) →
+ * static files, favicon, app page (the `app`
  * file, else the built-in console) → authorized_ips (403) → Accept negotiation (406) → routes,
  * where each route adds the session check and then body parsing by Content-Type (406/400) as it
  * needs them. Handlers only turn a URL into lowstate and call the Salt adapter.
@@ -41,6 +42,10 @@ import { countRequests } from '../middleware/requestStats.js';
 import { registerEvents } from './routes/events.js';
 import { requestLimits } from '../middleware/requestLimits.js';
 import type { AccessLog } from './accessLog.js';
+import { healthRouter, isHealthCheck, refuseOtherMethods } from './routes/health.js';
+import { Readiness } from './health/readiness.js';
+import { OPENAPI_PATH, registerOpenapi } from './routes/openapi.js';
+import { skipWhen } from '../middleware/skipWhen.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -77,14 +82,18 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
   registerKeys(router, deps);
   registerHook(router, deps);
   registerStats(router, deps);
+  registerOpenapi(router, prefix);
   if (settings.api.enable_sessions) {
     registerLogin(router, deps);
     registerMinions(router, deps);
     registerJobs(router, deps);
   }
 
-  if (accessLog) app.use(accessLog.middleware());
-  app.use(countRequests(deps.stats));
+  // Health checks come every few seconds from every balancer: left out of /stats, and of the
+  // access log unless log_health_checks asks for them.
+  const healthCheck = isHealthCheck(prefix);
+  if (accessLog) app.use(settings.api.log_health_checks ? accessLog.middleware() : skipWhen(healthCheck, accessLog.middleware()));
+  app.use(skipWhen(healthCheck, countRequests(deps.stats)));
   // Who is asking, before anything may want to know; CORS outside the error handler, so error
   // answers carry its headers too, and OPTIONS never gets further.
   // Without trusted proxies the client is the socket peer, which clientIp() reads directly.
@@ -95,12 +104,15 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
   // Before anything parses the URL or reads the body.
   app.use(requestLimits({ maxUrlLength: settings.api.max_url_length, maxBodySize: limit }, registry));
   app.use(errorHandler(registry, { debug: settings.api.debug, bodyLimit: limit, log }));
+  const health = healthRouter(prefix, registry, new Readiness({ master: salt.master, bus: salt.bus, masterTimeoutSeconds: settings.api.master_timeout }));
+  app.use(refuseOtherMethods(prefix));
+  app.use(health.routes());
   // Files and the app page answer before the IP allow-list and content negotiation, as in salt-api.
   const { api } = settings;
   if (api.static) app.use(staticFiles(api.static, `${prefix}${api.static_path}`));
   if (api.favicon) app.use(favicon(api.favicon, `${prefix}/favicon.ico`));
   if (api.app) {
-    const exempt = [api.static_path, '/events', '/ws'];
+    const exempt = [api.static_path, '/events', '/ws', OPENAPI_PATH];
     app.use(appRoute(appFile(api.app), { prefix, appPath: api.app_path, exempt, htmlOverride: true }));
   } else {
     // No page of the user's own: the built-in console, which takes over no API answer but a
@@ -108,6 +120,7 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
     const page = consolePage({
       mount: `${prefix}${api.app_path}`,
       publicMount: (ctx) => `${publicPrefix(ctx, prefix)}${api.app_path}`,
+      publicApi: (ctx) => publicPrefix(ctx, prefix),
       config: consoleConfig(settings, salt.tokens),
       admit: authorizedIps(api.authorized_ips),
     });
@@ -117,7 +130,13 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
   // Event streams sit before Accept negotiation: an EventSource sends `Accept: text/event-stream`.
   registerEvents(app, deps);
   const keyArchive = `${prefix}/keys`;
-  app.use(negotiate(registry, (ctx) => ctx.method === 'POST' && ctx.path.replace(/\/+$/, '') === keyArchive));
+  const openapi = `${prefix}${OPENAPI_PATH}`;
+  app.use(
+    negotiate(registry, (ctx) => {
+      const path = ctx.path.replace(/\/+$/, '');
+      return (ctx.method === 'POST' && path === keyArchive) || path === openapi;
+    }),
+  );
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

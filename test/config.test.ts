@@ -234,6 +234,7 @@ describe('settingsFromMaster', () => {
       shutdown_grace: 10,
       event_pull_framing: 'auto',
       ssh_max_concurrent: 8,
+      log_health_checks: false,
     });
   });
 
@@ -352,6 +353,7 @@ describe('settingsFromMaster', () => {
     ['a fractional port', { port: 80.5 }, {}, 'rest_koa.port: expected an integer 0-65535, got 80.5'],
     ['an empty host', { host: '' }, {}, 'rest_koa.host: expected a non-empty string, got ""'],
     ['a string boolean', { debug: 'false' }, {}, 'rest_koa.debug: expected true or false, got "false"'],
+    ['a string log_health_checks', { log_health_checks: 'yes' }, {}, 'rest_koa.log_health_checks: expected true or false, got "yes"'],
     ['a numeric boolean', { enable_sessions: 0 }, {}, 'rest_koa.enable_sessions: expected true or false, got 0'],
     ['a negative count', { thread_pool: -1 }, {}, 'rest_koa.thread_pool: expected an integer >= 1, got -1'],
     ['zero workers', { workers: 0 }, {}, 'rest_koa.workers: expected an integer >= 1, got 0'],

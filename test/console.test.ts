@@ -102,6 +102,7 @@ describe('the built-in console: its files', () => {
     try {
       const page = await other.http.get('/api/console/minions').expect(200);
       expect(page.text).to.include('src="/api/console/main.js"');
+      expect(page.text).to.include('href="/api/openapi.json"');
       expect((await other.http.get('/api').set('Accept', BROWSER_ACCEPT).set('Sec-Fetch-Dest', 'document').expect(200)).text).to.equal(page.text);
       expect((await other.http.get('/api/console/config.json').expect(200)).body).to.include({ api: '/api' });
       await other.http.get('/app').expect(404);
@@ -137,6 +138,16 @@ describe(haveChromium() ? 'the built-in console in Chromium' : `the built-in con
     await page().locator('#login-form').waitFor();
     expect(await page().locator('#login-eauth option').allTextContents()).to.deep.equal(['auto', 'sharedsecret', 'pam']);
     expect(await page().locator('#console-view').isHidden()).to.equal(true);
+  });
+
+  it('links to the OpenAPI description of the API in its header', async () => {
+    const link = page().locator('header #api-description');
+    expect(await link.isVisible()).to.equal(true);
+    const href = await link.evaluate((a) => (a as HTMLAnchorElement).href);
+    expect(href).to.equal(`${h.url}/openapi.json`);
+    const res = await browser.context.request.get(href);
+    expect(res.status()).to.equal(200);
+    expect(((await res.json()) as { openapi: string }).openapi).to.equal('3.1.0');
   });
 
   it("shows the API's status and message when a login fails", async () => {

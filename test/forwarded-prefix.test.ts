@@ -131,8 +131,20 @@ describe('X-Forwarded-Prefix', () => {
         const page = await send('/app', PROXY, { 'X-Forwarded-Prefix': '/salt', Accept: 'text/html' });
         expect(page.status).to.equal(200);
         expect(page.body).to.include(`src="/salt${api}/app/main.js"`);
+        expect(page.body).to.include(`href="/salt${api}/openapi.json"`);
         const config = await send('/app/config.json', PROXY, { 'X-Forwarded-Prefix': '/salt' });
         expect((JSON.parse(config.body) as { api: string }).api).to.equal(`/salt${api}`);
+      });
+
+      it('names the public root in the OpenAPI servers', async () => {
+        for (const [from, headers, root] of [
+          [PROXY, { 'X-Forwarded-Prefix': '/salt' }, `/salt${api}`],
+          [PROXY, {}, api || '/'],
+          [HERE, { 'X-Forwarded-Prefix': '/salt' }, api || '/'],
+        ] as const) {
+          const res = await send('/openapi.json', from, headers);
+          expect((JSON.parse(res.body) as { servers: { url: string }[] }).servers[0]?.url).to.equal(root);
+        }
       });
 
       it('ignores the header from a peer that is no trusted proxy', async () => {

@@ -11,7 +11,7 @@ import { projectRoot } from './support/paths.js';
 
 /** The suites whose expectations depend on the master's wire behaviour. */
 const CONTRACT_SUITES = [
-  'capture-replay', 'events', 'hook', 'keys', 'local', 'master-faults', 'minions-jobs', 'npm-client', 'pepper',
+  'capture-replay', 'events', 'health', 'hook', 'keys', 'local', 'master-faults', 'minions-jobs', 'npm-client', 'openapi', 'pepper',
   'root-login', 'run-token', 'runner-wheel', 'sandbox', 'security', 'ws',
 ];
 

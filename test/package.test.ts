@@ -33,8 +33,8 @@ describe('the npm package', function () {
   });
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('ships the built code, its types, the console, the license and the changelog, and no tests, bench or maps', () => {
-    for (const needed of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli.js', 'dist/src/sandbox/index.js', 'dist/console/index.html']) {
+  it('ships the built code, its types, the console, the OpenAPI description, the license and the changelog, and no tests, bench or maps', () => {
+    for (const needed of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli.js', 'dist/src/sandbox/index.js', 'dist/console/index.html', 'docs/openapi.yaml']) {
       expect(files, needed).to.include(needed);
     }
     expect(files.filter((file) => /^(dist\/)?(test|bench|examples)\/|\.map$|^\.ci\//.test(file))).to.deep.equal([]);
@@ -63,6 +63,10 @@ describe('the npm package', function () {
       const res = await fetch(url);
       expect(res.status).to.equal(200);
       expect(await res.json()).to.deep.include({ return: 'Welcome' });
+      // The installed package finds its shipped docs/openapi.yaml.
+      const openapi = await fetch(`${url}/openapi.json`);
+      expect(openapi.status).to.equal(200);
+      expect(await openapi.json()).to.deep.include({ openapi: '3.1.0' });
       // The main entry works on its own and does not load the sandbox; the sandbox has its subpath.
       const script = "const api = await import('salt-api-koa'); const sb = await import('salt-api-koa/sandbox'); console.log(typeof api.startServer, 'startSandbox' in api, typeof sb.startSandbox);";
       const entry = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app });

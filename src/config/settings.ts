@@ -25,7 +25,7 @@ const API_OPTIONS: ReadonlySet<string> = new Set([
   'authorized_ips', 'favicon', 'cors_origin', 'trusted_proxies', 'workers', 'events_heartbeat',
   'events_ring_size', 'master_timeout', 'master_pool_size', 'token_cache_ttl', 'max_body_depth',
   'max_header_size', 'max_url_length', 'headers_timeout', 'request_timeout', 'keepalive_timeout', 'shutdown_grace',
-  'event_pull_framing', 'ssh_max_concurrent',
+  'event_pull_framing', 'ssh_max_concurrent', 'log_health_checks',
 ]);
 
 /** `rest_koa` when set (not absent or null), else `rest_cherrypy` when set, else `rest_koa`. */
@@ -249,6 +249,7 @@ function apiOptions(api: OptionReader): ApiOptions {
     shutdown_grace: api.seconds('shutdown_grace', 10),
     event_pull_framing: pullFraming(api),
     ssh_max_concurrent: api.integer('ssh_max_concurrent', 8, 1),
+    log_health_checks: api.boolean('log_health_checks', false),
   };
 }
 

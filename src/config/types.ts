@@ -89,6 +89,8 @@ export interface ApiOptions {
   event_pull_framing: 'auto' | 'plain' | 'prefixed';
   /** salt-ssh processes this API process runs at once; an `ssh` chunk past it gets 503. */
   ssh_max_concurrent: number;
+  /** Whether /healthz and /readyz get access log lines (a balancer polls them every few seconds). */
+  log_health_checks: boolean;
 }
 
 export interface Settings {

@@ -19,6 +19,7 @@ const CONSOLE_DIR = fileURLToPath(new URL('../../console/', import.meta.url));
 
 const PAGE_FILE = 'index.html';
 const MOUNT_PLACEHOLDER = '%MOUNT%';
+const API_PLACEHOLDER = '%API%';
 /** A script or stylesheet without directories or dots in its name: nothing outside CONSOLE_DIR. */
 const ASSET = /^\/[A-Za-z0-9_-]+\.(?:js|css)$/;
 
@@ -58,6 +59,8 @@ export interface ConsoleOptions {
    * the page so it names its files where the browser can fetch them.
    */
   publicMount(ctx: ApiContext): string;
+  /** The API root as the browser addresses it, for the page's link to the API description. */
+  publicApi(ctx: ApiContext): string;
   config: ConsoleConfigSource;
   /**
    * What config.json must pass (authorized_ips): it is data about this server, while the page
@@ -66,7 +69,7 @@ export interface ConsoleOptions {
   admit: Middleware<ApiState>;
 }
 
-export function consolePage({ mount, publicMount, config, admit }: ConsoleOptions): AppPage {
+export function consolePage({ mount, publicMount, publicApi, config, admit }: ConsoleOptions): AppPage {
   const below = (ctx: ApiContext): string => (ctx.path.startsWith(`${mount}/`) ? ctx.path.slice(mount.length) : '');
 
   const answer = (ctx: ApiContext, type: string, body: string, cache: string): void => {
@@ -98,7 +101,8 @@ export function consolePage({ mount, publicMount, config, admit }: ConsoleOption
       }
       const page = await readConsoleFile(PAGE_FILE);
       if (page === undefined) throw Errors.NotFound(ctx.path);
-      answer(ctx, 'text/html; charset=utf-8', page.replaceAll(MOUNT_PLACEHOLDER, escapeAttribute(publicMount(ctx))), 'no-cache');
+      const filled = page.replaceAll(MOUNT_PLACEHOLDER, escapeAttribute(publicMount(ctx))).replaceAll(API_PLACEHOLDER, escapeAttribute(publicApi(ctx)));
+      answer(ctx, 'text/html; charset=utf-8', filled, 'no-cache');
     },
   };
 }
