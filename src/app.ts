@@ -1,5 +1,5 @@
 /**
- * The Koa onion: access log (when configured) → client address → no-store on the credential
+ * The Koa onion: X-Request-Id → access log (when configured) → client address → no-store on the credential
  * paths (/login, /token, /run) → CORS (answers OPTIONS) → URL
  * and declared body size limits (414, 413) → errors → static files, favicon, app page (the `app`
  * file, else the built-in console) → authorized_ips (403) → Accept negotiation (406) → routes,
@@ -28,7 +28,7 @@ import { appFile, appRoute } from './routes/app.js';
 import { consolePage } from './routes/console.js';
 import { consoleConfig } from './routes/consoleConfig.js';
 import { favicon, staticFiles } from './routes/static.js';
-import { clientAddress } from '../middleware/clientIp.js';
+import { clientAddress, clientIp } from '../middleware/clientIp.js';
 import { cors } from '../middleware/cors.js';
 import { noStore } from '../middleware/noStore.js';
 import { OriginPolicy } from './origin.js';
@@ -41,6 +41,7 @@ import { countRequests } from '../middleware/requestStats.js';
 import { registerEvents } from './routes/events.js';
 import { requestLimits } from '../middleware/requestLimits.js';
 import type { AccessLog } from './accessLog.js';
+import { requestId } from '../middleware/requestId.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -69,7 +70,7 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
       new OriginPolicy({ corsOrigin: settings.api.cors_origin, trustedProxies: settings.api.trusted_proxies }),
     ),
     stats: new ServerStats(),
-    callerOf: (ctx) => ({ session: ctx.state.token, admits: admitsFrom(settings.api.api_acl, ctx) }),
+    callerOf: (ctx) => ({ session: ctx.state.token, admits: admitsFrom(settings.api.api_acl, ctx), client: clientIp(ctx), requestId: ctx.state.requestId ?? '' }),
   };
 
   registerRoot(router, deps);
@@ -83,6 +84,8 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
     registerJobs(router, deps);
   }
 
+  // First of all, so every answer carries it and every log line about the request names it.
+  app.use(requestId(settings.api.trusted_proxies));
   if (accessLog) app.use(accessLog.middleware());
   app.use(countRequests(deps.stats));
   // Who is asking, before anything may want to know; CORS outside the error handler, so error

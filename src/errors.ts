@@ -15,6 +15,8 @@ export class ApiError extends Error {
     readonly code: string,
     readonly status: number,
     message: string,
+    /** Headers the answer carries along with the body (e.g. Retry-After). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = code;
@@ -75,6 +77,12 @@ export const Errors = {
   ),
   BodyTooLarge: define('BODY_TOO_LARGE', 413, (limit: number) => `Request body is larger than the limit of ${limit} bytes`),
   UrlTooLong: define('URL_TOO_LONG', 414, (limit: number) => `Request URL is longer than the limit of ${limit} characters`),
+  // 429
+  TooManyAttempts: Object.assign(
+    (retryAfter: number) =>
+      new ApiError('AUTH_THROTTLED', 429, `Too many failed authentication attempts; try again in ${retryAfter} seconds`, { 'Retry-After': String(retryAfter) }),
+    { code: 'AUTH_THROTTLED', status: 429 },
+  ),
   // 500
   Unexpected: define('UNEXPECTED', 500, () => 'An unexpected error occurred'),
   NotSerializable: define('NOT_SERIALIZABLE', 500, () => 'Could not serialize the return data from Salt.'),

@@ -6,7 +6,7 @@ import type { SaltMap, SaltToken } from '../salt/types.js';
 import type { ExternalAuth } from '../config/types.js';
 import { reply, type ApiContext } from '../state.js';
 import { clearedSessionCookie, cookiePath, sessionCookie } from '../../middleware/session.js';
-import { isSecure } from '../../middleware/clientIp.js';
+import { clientIp, isSecure } from '../../middleware/clientIp.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
 import { announceLogout } from '../salt/logoutNotice.js';
 
@@ -35,7 +35,7 @@ export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
   router.post('/login', deps.parseBody, async (ctx: ApiContext) => {
     const creds = credentials(ctx.state.body);
     if (!deps.callerOf(ctx).admits(String(creds.username))) throw Errors.LoginFailed();
-    const token = await deps.salt.tokens.login(creds);
+    const token = await deps.salt.tokens.login(creds, clientIp(ctx));
     if (!token) throw Errors.LoginFailed();
     ctx.set('X-Auth-Token', token.token);
     ctx.append('Set-Cookie', sessionCookie(token.token, token.expire, isSecure(ctx), path));

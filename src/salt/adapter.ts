@@ -8,6 +8,7 @@ import { MasterClient } from './master.js';
 import { NetapiClient } from './netapi.js';
 import { RequestChannel } from './requestChannel.js';
 import { TokenAuthority } from './tokens.js';
+import { AuthThrottle } from '../auth/throttle.js';
 import { followLogouts } from './logoutNotice.js';
 import { SshSlots } from './ssh/slots.js';
 
@@ -49,7 +50,8 @@ export async function createSaltAdapter(settings: Settings, log: Logger): Promis
   bus.on('down', onDown);
   bus.on('up', () => log.info('master event bus connected'));
   await bus.start();
-  const tokens = new TokenAuthority(master, settings.api.token_cache_ttl * 1000);
+  const throttle = settings.api.auth_throttle;
+  const tokens = new TokenAuthority(master, settings.api.token_cache_ttl * 1000, throttle.enabled ? new AuthThrottle(throttle, log) : undefined);
   followLogouts(bus, tokens);
   const context: SaltContext = { master, bus, tokens, settings: settings.master, log, sshSlots: new SshSlots(settings.api.ssh_max_concurrent) };
   return {

@@ -27,6 +27,10 @@ import { ssh } from './clients/ssh.js';
 export interface Caller {
   session?: SaltToken;
   admits(username: string): boolean;
+  /** The client's address (through trusted_proxies): what failed credentials count against. */
+  client: string;
+  /** The request's X-Request-Id, for the audit trail. */
+  requestId: string;
 }
 
 const CLIENTS: Record<ClientName, ClientFunction> = {
@@ -83,7 +87,7 @@ export class NetapiClient {
   private async confirm(chunk: LowstateChunk, client: ClientName, caller: Caller): Promise<SaltToken> {
     if ('token' in chunk) {
       if (!isWellFormedToken(chunk.token)) throw Errors.InvalidToken();
-      const record = await this.salt.tokens.validate(chunk.token);
+      const record = await this.salt.tokens.validate(chunk.token, caller.client);
       if (record && caller.admits(record.name)) return record;
       throw publishes(client) ? Errors.Authentication() : Errors.MasterAuth('Authentication failure of type "token" occurred.');
     }
@@ -94,7 +98,7 @@ export class NetapiClient {
         : Errors.MasterAuth(`Authentication failure of type "eauth" occurred for user ${pythonStr(username)}.`);
     if (typeof eauth !== 'string' || typeof username !== 'string' || typeof password !== 'string') throw refused();
     if (!caller.admits(username)) throw refused();
-    const record = await this.salt.tokens.tokenFor({ eauth, username, password });
+    const record = await this.salt.tokens.tokenFor({ eauth, username, password }, caller.client);
     if (!record) throw refused();
     return record;
   }
