@@ -42,18 +42,21 @@ import { registerEvents } from './routes/events.js';
 import { requestLimits } from '../middleware/requestLimits.js';
 import type { AccessLog } from './accessLog.js';
 import { requestId } from '../middleware/requestId.js';
+import type { Auditor } from './audit/auditor.js';
 
 export interface AppOptions {
   settings: Settings;
   /** `log_access_file`, when configured. */
   accessLog?: AccessLog;
+  /** `audit_log_file`, when configured: told of every login (commands are reported by the netapi dispatcher). */
+  auditor?: Auditor;
   salt: SaltAdapter;
   registry: SerializerRegistry;
   log: Logger;
   tls: boolean;
 }
 
-export function createApp({ settings, salt, registry, log, tls, accessLog }: AppOptions): Koa<ApiState> {
+export function createApp({ settings, salt, registry, log, tls, accessLog, auditor }: AppOptions): Koa<ApiState> {
   const app = new Koa<ApiState>();
   app.silent = true;
   const limit = settings.api.max_request_body_size;
@@ -70,6 +73,7 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
       new OriginPolicy({ corsOrigin: settings.api.cors_origin, trustedProxies: settings.api.trusted_proxies }),
     ),
     stats: new ServerStats(),
+    auditor,
     callerOf: (ctx) => ({ session: ctx.state.token, admits: admitsFrom(settings.api.api_acl, ctx), client: clientIp(ctx), requestId: ctx.state.requestId ?? '' }),
   };
 

@@ -19,7 +19,8 @@ import { openSse } from './support/sseClient.js';
 import { sandboxConfigDir } from './support/sandboxConfig.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-const ACCESS_LINE = /^(\S+) - - (\[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}\]) "([^"\\]*(?:\\.[^"\\]*)*)" (\d{3}) (\d+|-) "(.*)" "(.*)"$/;
+/** CherryPy's access line, then the request's `"X-Request-Id"` (group 8). */
+const ACCESS_LINE = /^(\S+) - - (\[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}\]) "([^"\\]*(?:\\.[^"\\]*)*)" (\d{3}) (\d+|-) "(.*)" "(.*)" "([0-9a-f-]{36})"$/;
 
 /** The file's lines once it has at least `count` of them (lines are written as answers close). */
 async function linesOf(file: string, count: number): Promise<string[]> {
