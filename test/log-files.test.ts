@@ -58,7 +58,7 @@ describe('log_access_file', () => {
       expect(parsed.every(Boolean), lines.join('\n')).to.equal(true);
       const [loginLine, welcomeLine, jobLine, missingLine, refusedLine] = parsed as RegExpExecArray[];
       expect(loginLine!.slice(1, 2).concat(loginLine!.slice(3, 5))).to.deep.equal(['127.0.0.1', 'POST /login HTTP/1.1', '200']);
-      expect(welcomeLine!.slice(3)).to.deep.equal(['GET /?a=1 HTTP/1.1', '200', welcome.headers['content-length'], 'http://console/', 'curl/8.5.0']);
+      expect(welcomeLine!.slice(3)).to.deep.equal(['GET /?a=1 HTTP/1.1', '200', welcome.headers['content-length'], 'http://console/', 'curl/8.5.0', welcome.headers['x-request-id']]);
       expect(jobLine!.slice(3, 5)).to.deep.equal(['POST / HTTP/1.1', '200']);
       // Client text is escaped, so a header cannot forge a second line or break the quoting.
       expect(missingLine!.slice(3, 5)).to.deep.equal(['GET /nowhere HTTP/1.1', '404']);
