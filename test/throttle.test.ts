@@ -50,7 +50,10 @@ describe('auth_throttle', function () {
   it('answers the attempt after max_failures_per_user_ip bad passwords with 429 and Retry-After, without asking the master', async () => {
     for (let i = 0; i < LIMITS.max_failures_per_user_ip; i++) await badLogin(h, '10.0.0.1').expect(401);
     const before = credentialChecks(h);
-    expectThrottled(await badLogin(h, '10.0.0.1'));
+    const first = await badLogin(h, '10.0.0.1');
+    expectThrottled(first);
+    // The failure that reached the limit started the block.
+    expect(Number(first.headers['retry-after'])).to.be.above(LIMITS.block - 5);
     // Even the right password: the block holds, and the master does not hear of it.
     expectThrottled(await badLogin(h, '10.0.0.1', 'alice', 'alice'));
     expect(credentialChecks(h)).to.equal(before);
@@ -123,6 +126,15 @@ describe('auth_throttle', function () {
     for (let i = 0; i < LIMITS.max_failures_per_ip; i++) await h.http.get(`/events?token=${BAD_TOKEN}`).set('X-Forwarded-For', from).expect(401);
     const res = await h.http.get(`/events?token=${BAD_TOKEN}`).set('X-Forwarded-For', from).set('Accept', 'application/json');
     expectThrottled(res);
+  });
+
+  it('never refuses a burst of concurrent logins with the right password, however many', async () => {
+    const burst = Array.from({ length: 4 * LIMITS.max_failures_per_ip }, () =>
+      h.http.post('/login').set('X-Forwarded-For', '10.0.0.8').send({ username: 'saltdev', password: 'saltdev', eauth: 'auto' }),
+    );
+    const statuses = (await Promise.all(burst)).map((res) => res.status);
+    expect(statuses).to.deep.equal(statuses.map(() => 200));
+    await badLogin(h, '10.0.0.8', 'saltdev').expect(401);
   });
 
   it('lets a cached session token through from a blocked address (no master check, so nothing to refuse)', async () => {

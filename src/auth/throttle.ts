@@ -1,20 +1,24 @@
 /**
  * `auth_throttle`: brute-force protection for every place credentials are checked by the master
- * (passwords on /login, /token, /run and in lowstate; tokens that are not in the cache). Each
- * attempt is counted before the master is asked, so a flood of concurrent guesses is cut off as
- * surely as a sequential one, and given back when the master says yes: only failures remain.
+ * (passwords on /login, /token, /run and in lowstate; tokens that are not in the cache). Before
+ * the master is asked, the counters are read: a client past a limit gets 429 with Retry-After and
+ * the master never sees the attempt. The master's refusals are counted; past a limit the key is
+ * blocked for `block` seconds.
  *
  * Three counters (README "Brute-force protection"): per client address, per user name and
  * address, and a higher one per user name from all addresses. A success clears the user+address
  * counter only: a valid account of the attacker's own must not wipe its address's record.
- * Past a limit the client gets 429 with Retry-After, and the master never sees the attempt.
+ *
+ * Attempts in flight are not counted, only verdicts: a burst of concurrent logins with the right
+ * password must not lock its user out. So up to `concurrency` guesses may be under way when a
+ * limit is reached; every later one is refused.
  *
  * With `workers: N` the counters live in the cluster primary (rate-limiter-flexible's
  * RateLimiterCluster, over node:cluster IPC), so the limits hold for the whole server.
  */
 import cluster from 'node:cluster';
 import { createHash } from 'node:crypto';
-import { RateLimiterCluster, RateLimiterClusterMaster, RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterCluster, RateLimiterClusterMaster, RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AuthThrottleOptions } from '../config/types.js';
 import { Errors } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -27,21 +31,22 @@ export interface Attempt {
 
 /** What the token authority asks around each master check of credentials. */
 export interface CredentialGuard {
-  /** Count the attempt; throws Errors.TooManyAttempts when a limit is already reached. */
+  /** Throws Errors.TooManyAttempts when a limit is already reached. */
   admit(attempt: Attempt): Promise<void>;
-  /** The master accepted the credentials: the attempt is given back. */
+  /** The master refused the credentials. */
+  refused(attempt: Attempt): Promise<void>;
+  /** The master accepted the credentials. */
   accepted(attempt: Attempt): Promise<void>;
-  /** The master gave no verdict (unavailable, timed out): the attempt is given back, nothing cleared. */
-  undecided(attempt: Attempt): Promise<void>;
 }
 
-/** How long a primary waits for its worker's counters (IPC) before letting an attempt through. */
+/** How long a worker waits for the primary's counters (IPC) before letting an attempt through. */
 const CLUSTER_TIMEOUT_MS = 2000;
 
 interface Counter {
   limiter: RateLimiterAbstract;
+  limit: number;
   key(attempt: Attempt): string | undefined;
-  /** Whether a success clears this counter (true) or only gives its attempt back. */
+  /** Whether a success clears this counter. */
   clearOnSuccess: boolean;
 }
 
@@ -55,73 +60,65 @@ export function serveClusterCounters(): void {
 
 export class AuthThrottle implements CredentialGuard {
   private readonly counters: Counter[];
+  private readonly block: number;
 
   constructor(
     options: AuthThrottleOptions,
     private readonly log: Logger,
   ) {
-    const limiter = (name: string, points: number): RateLimiterAbstract => {
-      const shape = { keyPrefix: `auth-throttle-${name}`, points, duration: options.window, blockDuration: options.block };
-      return cluster.isWorker ? new RateLimiterCluster({ ...shape, timeoutMs: CLUSTER_TIMEOUT_MS }) : new RateLimiterMemory(shape);
+    this.block = options.block;
+    const counter = (name: string, limit: number, key: Counter['key'], clearOnSuccess = false): Counter => {
+      // `points` is never what refuses (admit() compares itself); it only has to exceed any count.
+      const shape = { keyPrefix: `auth-throttle-${name}`, points: Number.MAX_SAFE_INTEGER, duration: options.window };
+      const limiter = cluster.isWorker ? new RateLimiterCluster({ ...shape, timeoutMs: CLUSTER_TIMEOUT_MS }) : new RateLimiterMemory(shape);
+      return { limiter, limit, key, clearOnSuccess };
     };
     this.counters = [
-      { limiter: limiter('ip', options.max_failures_per_ip), key: ({ ip }) => ip, clearOnSuccess: false },
-      {
-        limiter: limiter('user-ip', options.max_failures_per_user_ip),
-        key: ({ ip, user }) => (user === undefined ? undefined : `${userKey(user)} ${ip}`),
-        clearOnSuccess: true,
-      },
+      counter('ip', options.max_failures_per_ip, ({ ip }) => ip),
+      counter('user-ip', options.max_failures_per_user_ip, ({ ip, user }) => (user === undefined ? undefined : `${userKey(user)} ${ip}`), true),
     ];
     if (options.max_failures_per_user > 0) {
-      this.counters.push({
-        limiter: limiter('user', options.max_failures_per_user),
-        key: ({ user }) => (user === undefined ? undefined : userKey(user)),
-        clearOnSuccess: false,
-      });
+      this.counters.push(counter('user', options.max_failures_per_user, ({ user }) => (user === undefined ? undefined : userKey(user))));
     }
   }
 
   async admit(attempt: Attempt): Promise<void> {
-    // One counter at a time: an address already refused does not add to its user counters.
-    for (const { limiter, key } of this.counters) {
-      const name = key(attempt);
-      if (name === undefined) continue;
-      try {
-        await limiter.consume(name);
-      } catch (refusal) {
-        if (refusal instanceof RateLimiterRes) throw Errors.TooManyAttempts(Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)));
-        // The counters are unreachable (a primary that does not answer): locking everyone out
-        // would be worse than letting this attempt through to the master's own checks.
-        this.log.error('auth_throttle: failed authentications cannot be counted; attempt let through', { error: String(refusal) });
-        return;
-      }
+    const counts = await this.each(attempt, 'read', (counter, key) => counter.limiter.get(key));
+    let wait = 0;
+    for (const [counter, count] of counts) {
+      if (count && count.consumedPoints >= counter.limit) wait = Math.max(wait, count.msBeforeNext);
     }
+    if (wait !== 0) throw Errors.TooManyAttempts(wait < 0 ? this.block : Math.max(1, Math.ceil(wait / 1000)));
   }
 
-  accepted(attempt: Attempt): Promise<void> {
-    return this.giveBack(attempt, true);
+  async refused(attempt: Attempt): Promise<void> {
+    await this.each(attempt, 'count', async ({ limiter, limit }, key) => {
+      const count = await limiter.penalty(key);
+      // The failure that reaches the limit starts the block (which a later failure does not prolong).
+      if (this.block > 0 && count.consumedPoints === limit) await limiter.block(key, this.block);
+      return count;
+    });
   }
 
-  undecided(attempt: Attempt): Promise<void> {
-    return this.giveBack(attempt, false);
+  async accepted(attempt: Attempt): Promise<void> {
+    await this.each(attempt, 'clear', async ({ limiter, clearOnSuccess }, key) => (clearOnSuccess ? limiter.delete(key) : undefined));
   }
 
-  private async giveBack(attempt: Attempt, success: boolean): Promise<void> {
-    await Promise.all(
-      this.counters.map(async ({ limiter, key, clearOnSuccess }) => {
-        const name = key(attempt);
-        if (name === undefined) return;
+  /**
+   * `action` on every counter that applies to `attempt`, at once. Counters that cannot be reached
+   * (a primary that does not answer) are logged and skipped: locking everyone out would be worse
+   * than letting the attempt go on to the master's own checks.
+   */
+  private async each<T>(attempt: Attempt, what: string, action: (counter: Counter, key: string) => Promise<T>): Promise<[Counter, T | undefined][]> {
+    return Promise.all(
+      this.counters.map(async (counter): Promise<[Counter, T | undefined]> => {
+        const key = counter.key(attempt);
+        if (key === undefined) return [counter, undefined];
         try {
-          if (success && clearOnSuccess) {
-            await limiter.delete(name);
-            return;
-          }
-          // A counter that lapsed while the master answered must not go below zero: credit
-          // would let later failures through uncounted.
-          const left = await limiter.reward(name);
-          if (left.consumedPoints < 0) await limiter.delete(name);
+          return [counter, await action(counter, key)];
         } catch (error) {
-          this.log.error('auth_throttle: a successful authentication cannot be given back', { error: String(error) });
+          this.log.error(`auth_throttle: cannot ${what} failed authentications; going on without`, { error: String(error) });
+          return [counter, undefined];
         }
       }),
     );

@@ -56,14 +56,10 @@ export class TokenAuthority {
   private async guarded<T>(attempt: Attempt | undefined, ask: () => Promise<T | undefined>): Promise<T | undefined> {
     if (!this.guard || !attempt) return ask();
     await this.guard.admit(attempt);
-    let answer: T | undefined;
-    try {
-      answer = await ask();
-    } catch (error) {
-      await this.guard.undecided(attempt);
-      throw error;
-    }
-    if (answer !== undefined) await this.guard.accepted(attempt);
+    // No verdict (the master unavailable) counts neither way.
+    const answer = await ask();
+    if (answer === undefined) await this.guard.refused(attempt);
+    else await this.guard.accepted(attempt);
     return answer;
   }
 
