@@ -111,6 +111,17 @@ describe('audit_log_file', function () {
     expect(token).to.include({ netapi_client: 'local', user: null, eauth: null, status: 'failure', error: 'AUTHENTICATION_ERROR' });
   });
 
+  it('records a login that auth_throttle refused as throttled', async () => {
+    const from = '192.0.2.99';
+    const attempt = () => h.http.post('/login').set('X-Forwarded-For', from).send({ username: 'mallory', password: 'guess', eauth: 'auto' });
+    const before = (await auditLines(file, 1)).length;
+    for (let i = 0; i < h.settings.api.auth_throttle.max_failures_per_user_ip; i++) await attempt().expect(401);
+    const refused = await attempt().expect(429);
+    const lines = await auditLines(file, before + h.settings.api.auth_throttle.max_failures_per_user_ip + 1);
+    expect(lines.at(-2)).to.include({ type: 'login', user: 'mallory', client: from, status: 'failure' });
+    expect(lines.at(-1)).to.include({ type: 'login', user: 'mallory', client: from, status: 'throttled', error: 'AUTH_THROTTLED', request_id: refused.headers['x-request-id'] });
+  });
+
   it('never writes a password or a token', async () => {
     const token = await login(h);
     await h.http.post('/run').send([{ client: 'local', tgt: '*', fun: 'test.ping', username: 'carol', password: SECRET, eauth: 'auto' }]).expect(200);
