@@ -84,6 +84,12 @@ describe('auth_throttle', function () {
     expectThrottled(await badLogin(h, '10.0.0.3', 'yet-another'));
   });
 
+  it('counts an IPv6 client by its /64', async () => {
+    for (const host of ['a', 'b', 'c']) await badLogin(h, `2001:db8:1:2::${host}`, 'v6-user').expect(401);
+    expectThrottled(await badLogin(h, '2001:db8:1:2:ffff::d', 'v6-user'));
+    await badLogin(h, '2001:db8:1:3::a', 'v6-user').expect(401);
+  });
+
   it('clears the user+address count on a success', async () => {
     const from = '10.0.0.4';
     const user = 'bob';

@@ -18,6 +18,7 @@
  */
 import cluster from 'node:cluster';
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { RateLimiterCluster, RateLimiterClusterMaster, RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AuthThrottleOptions } from '../config/types.js';
 import { Errors } from '../errors.js';
@@ -50,6 +51,19 @@ interface Counter {
   clearOnSuccess: boolean;
 }
 
+/**
+ * The key of a client address: an IPv4 address itself, an IPv6 address its /64, since that is
+ * what one host is usually given and a client that owns it has 2^64 addresses to rotate through.
+ */
+export function addressKey(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  const [head = '', tail] = ip.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /** User names are client text of any length: the counters key on a digest. */
 const userKey = (user: string) => createHash('sha256').update(user).digest('base64');
 
@@ -74,8 +88,8 @@ export class AuthThrottle implements CredentialGuard {
       return { limiter, limit, key, clearOnSuccess };
     };
     this.counters = [
-      counter('ip', options.max_failures_per_ip, ({ ip }) => ip),
-      counter('user-ip', options.max_failures_per_user_ip, ({ ip, user }) => (user === undefined ? undefined : `${userKey(user)} ${ip}`), true),
+      counter('ip', options.max_failures_per_ip, ({ ip }) => addressKey(ip)),
+      counter('user-ip', options.max_failures_per_user_ip, ({ ip, user }) => (user === undefined ? undefined : `${userKey(user)} ${addressKey(ip)}`), true),
     ];
     if (options.max_failures_per_user > 0) {
       this.counters.push(counter('user', options.max_failures_per_user, ({ user }) => (user === undefined ? undefined : userKey(user))));
