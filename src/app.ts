@@ -1,6 +1,6 @@
 /**
- * The Koa onion: X-Request-Id → access log (when configured) → client address → no-store on the credential
- * paths (/login, /token, /run) → CORS (answers OPTIONS) → URL
+ * The Koa onion: X-Request-Id → access log (when configured) → client address → no-store on the
+ * credential paths (/login, /token, /run) → CORS (answers OPTIONS) → URL
  * and declared body size limits (414, 413) → errors → static files, favicon, app page (the `app`
  * file, else the built-in console) → authorized_ips (403) → Accept negotiation (406) → routes,
  * where each route adds the session check and then body parsing by Content-Type (406/400) as it

@@ -1,8 +1,9 @@
 /**
  * `audit_log_file`: one JSON line per login and per command (README "Audit trail"). Written
  * through the log files' Sink (src/log.ts): created 0640, appended asynchronously off the
- * request's path, reopened on SIGHUP. Every line goes to the kernel whole in one write() on an
- * O_APPEND descriptor, so the lines of several workers sharing the file never interleave.
+ * request's path, reopened on SIGHUP. Whole lines go to the kernel in one write() call on an
+ * O_APPEND descriptor, which Linux completes whole for a regular file, so the lines of several
+ * workers sharing the file never interleave.
  *
  * Nothing secret is copied: no password, token or other credential field of a chunk, and its
  * `arg`/`kwarg` only with `audit_log_args` (they can hold passwords of their own).
