@@ -242,6 +242,34 @@ describe('X-Request-Id', function () {
 describe('audit_log_file of the salt-api-koa command', function () {
   this.timeout(60_000);
 
+  it('takes whole lines from two workers appending to one file', async () => {
+    const sandbox = await startSandbox({ release: RELEASE.version });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-audit-workers-'));
+    const file = path.join(dir, 'audit.log');
+    const config = sandboxConfigDir(sandbox, dir, 'conf', { audit_log_file: file, workers: 2 });
+    const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+    const child = spawn(process.execPath, [cli, '-c', config, '-l', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => (stderr += text));
+    try {
+      await waitUntil('the workers listen', () => /listening on http:\/\/\S+/.test(stderr), 30_000);
+      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1] ?? '';
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, () => request(url).post('/login').set('Connection', 'close').send({ username: 'saltdev', password: 'saltdev', eauth: 'auto' }).expect(200)),
+      );
+      const lines = await auditLines(file, 60);
+      expect(lines).to.have.length(60);
+      expect(new Set(lines.map((line) => line.request_id))).to.deep.equal(new Set(answers.map((res) => res.headers['x-request-id'])));
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      await sandbox.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('is reopened on SIGHUP: after logrotate moved it, new lines go to a new file', async () => {
     const sandbox = await startSandbox({ release: RELEASE.version });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-audit-hup-'));
