@@ -164,7 +164,7 @@ describe('log files of the salt-api-koa command', () => {
 
   it('refuses a file it cannot open with one line naming the option, before anything listens', async () => {
     const nowhere = path.join(dir, 'missing-dir', 'x.log');
-    for (const option of ['log_access_file', 'log_error_file']) {
+    for (const option of ['log_access_file', 'log_error_file', 'audit_log_file']) {
       const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         execFile(process.execPath, [CLI, '-c', sandboxConfigDir(sandbox, dir, option, { [option]: nowhere })], { timeout: 15_000 }, (error, stdout, stderr) =>
           resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
