@@ -14,6 +14,7 @@ import { Errors } from '../src/errors.js';
 import type { TokenAuthority } from '../src/salt/tokens.js';
 import type { ApiContext } from '../src/state.js';
 import { cookieOnly, presentedToken } from './session.js';
+import { clientIp } from './clientIp.js';
 import { admitsFrom } from '../src/routes/apiAcl.js';
 import type { ApiAcl } from '../src/config/types.js';
 import type { OriginPolicy } from '../src/origin.js';
@@ -24,7 +25,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
 export function requireSession(tokens: TokenAuthority, acl: ApiAcl | undefined, origins: OriginPolicy) {
   return async function checkSession(ctx: ApiContext, next: Next): Promise<void> {
     if (!SAFE_METHODS.has(ctx.method) && cookieOnly(ctx) && !origins.admits(ctx.req)) throw Errors.OriginRefused();
-    const record = await tokens.validate(presentedToken(ctx));
+    const record = await tokens.validate(presentedToken(ctx), clientIp(ctx));
     // A user `api_acl` keeps out of this address is as unknown as a bad token.
     if (!record || !admitsFrom(acl, ctx)(record.name)) throw Errors.NotAuthenticated();
     ctx.state.token = record;

@@ -28,6 +28,7 @@ export function answerError(ctx: ApiContext, registry: SerializerRegistry, error
   // An oversized body was read and thrown away before this answer, but only within bounds
   // (middleware/discardBody.ts): the rest of it may still be coming, so the connection ends here.
   if (error.status === 413) ctx.set('Connection', 'close');
+  for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
   ctx.state.reply = undefined;
   ctx.body = serializer.render ? serializer.render({ status: error.status, return: error.message }) : error.message;
   ctx.set('Content-Type', contentTypeOf(serializer));
@@ -55,7 +56,7 @@ export function errorHandler(registry: SerializerRegistry, options: { debug: boo
     } catch (caught) {
       let error = caught instanceof ApiError ? caught : fromHttpError(caught, options.bodyLimit);
       if (!error) {
-        options.log.error(`unexpected error on ${ctx.method} ${redactUrl(ctx.path)}`, { error: caught instanceof Error ? (caught.stack ?? caught.message) : String(caught) });
+        options.log.error(`unexpected error on ${ctx.method} ${redactUrl(ctx.path)}`, { request_id: ctx.state.requestId, error: caught instanceof Error ? (caught.stack ?? caught.message) : String(caught) });
         error = Errors.Unexpected();
         if (options.debug && caught instanceof Error) error = new ApiError(error.code, 500, caught.stack ?? caught.message);
       }

@@ -1,7 +1,8 @@
 /**
  * `log_access_file`: one line per answered request, in the format CherryPy writes for salt-api
  * (`host - user [time] "request line" status bytes "referer" "user-agent"`), so log readers and
- * fail2ban rules written for salt-api keep working. The host is the client as resolved through
+ * fail2ban rules written for salt-api keep working, followed by the request's `"X-Request-Id"`
+ * (as nginx configurations append `$request_id`). The host is the client as resolved through
  * `trusted_proxies`, where CherryPy would log the proxy.
  */
 import type { ServerResponse } from 'node:http';
@@ -53,7 +54,8 @@ export class AccessLog {
         const agent = req.headers['user-agent'] ?? '';
         // Before headers go out, statusCode is only Koa's placeholder 404.
         const status = res.headersSent ? res.statusCode : CLIENT_CLOSED;
-        this.sink.write(`${host} - - ${accessTime(new Date())} "${field(request)}" ${status} ${bytesSent(res)} "${field(referer)}" "${field(agent)}"\n`);
+        const id = ctx.state.requestId ?? '-';
+        this.sink.write(`${host} - - ${accessTime(new Date())} "${field(request)}" ${status} ${bytesSent(res)} "${field(referer)}" "${field(agent)}" "${id}"\n`);
       });
       await next();
     };

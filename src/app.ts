@@ -1,8 +1,8 @@
 /**
- * The Koa onion: access log (when configured) → client address → no-store on the credential
- * paths (/login, /token, /run) → CORS (answers OPTIONS) → URL
- * and declared body size limits (414, 413) → errors → health checks (/healthz, /readyz) →
- * static files, favicon, app page (the `app`
+ * The Koa onion: X-Request-Id → access log (when configured) → client address → no-store on the
+ * credential paths (/login, /token, /run) → CORS (answers OPTIONS) → URL and declared body size
+ * limits (414, 413) → errors → health checks (/healthz, /readyz) → static files, favicon, app
+ * page (the `app`
  * file, else the built-in console) → authorized_ips (403) → Accept negotiation (406) → routes,
  * where each route adds the session check and then body parsing by Content-Type (406/400) as it
  * needs them. Handlers only turn a URL into lowstate and call the Salt adapter.
@@ -29,7 +29,7 @@ import { appFile, appRoute } from './routes/app.js';
 import { consolePage } from './routes/console.js';
 import { consoleConfig } from './routes/consoleConfig.js';
 import { favicon, staticFiles } from './routes/static.js';
-import { clientAddress, publicPrefix } from '../middleware/clientIp.js';
+import { clientAddress, clientIp, publicPrefix } from '../middleware/clientIp.js';
 import { cors } from '../middleware/cors.js';
 import { noStore } from '../middleware/noStore.js';
 import { OriginPolicy } from './origin.js';
@@ -46,18 +46,22 @@ import { healthRouter, isHealthCheck, refuseOtherMethods } from './routes/health
 import { Readiness } from './health/readiness.js';
 import { OPENAPI_PATH, registerOpenapi } from './routes/openapi.js';
 import { skipWhen } from '../middleware/skipWhen.js';
+import { requestId } from '../middleware/requestId.js';
+import type { Auditor } from './audit/auditor.js';
 
 export interface AppOptions {
   settings: Settings;
   /** `log_access_file`, when configured. */
   accessLog?: AccessLog;
+  /** `audit_log_file`, when configured: told of every login (commands are reported by the netapi dispatcher). */
+  auditor?: Auditor;
   salt: SaltAdapter;
   registry: SerializerRegistry;
   log: Logger;
   tls: boolean;
 }
 
-export function createApp({ settings, salt, registry, log, tls, accessLog }: AppOptions): Koa<ApiState> {
+export function createApp({ settings, salt, registry, log, tls, accessLog, auditor }: AppOptions): Koa<ApiState> {
   const app = new Koa<ApiState>();
   app.silent = true;
   const limit = settings.api.max_request_body_size;
@@ -74,7 +78,8 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
       new OriginPolicy({ corsOrigin: settings.api.cors_origin, trustedProxies: settings.api.trusted_proxies }),
     ),
     stats: new ServerStats(),
-    callerOf: (ctx) => ({ session: ctx.state.token, admits: admitsFrom(settings.api.api_acl, ctx) }),
+    auditor,
+    callerOf: (ctx) => ({ session: ctx.state.token, admits: admitsFrom(settings.api.api_acl, ctx), client: clientIp(ctx), requestId: ctx.state.requestId ?? '' }),
   };
 
   registerRoot(router, deps);
@@ -89,6 +94,8 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
     registerJobs(router, deps);
   }
 
+  // First of all, so every answer carries it and every log line about the request names it.
+  app.use(requestId(settings.api.trusted_proxies));
   // Health checks come every few seconds from every balancer: left out of /stats, and of the
   // access log unless log_health_checks asks for them.
   const healthCheck = isHealthCheck(prefix);

@@ -21,10 +21,11 @@ interface HttpSocket extends Duplex {
 }
 
 /** A complete HTTP/1.1 answer with a JSON error body, for writing straight to a socket. */
-export function rawErrorAnswer(status: number, message: string): string {
+export function rawErrorAnswer(status: number, message: string, headers: Readonly<Record<string, string>> = {}): string {
   const body = renderJson({ status, return: message });
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   return (
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n${extra}` +
     `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
   );
 }

@@ -7,6 +7,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Settings } from './config/types.js';
 import type { Logger } from './log.js';
+import { serveClusterCounters } from './auth/throttle.js';
 
 /** Worker → primary. */
 type WorkerMessage = { type: 'settings?' } | { type: 'ready'; url: string };
@@ -49,6 +50,8 @@ function describeExit(code: number | null, signal: string | null): string {
 export async function superviseWorkers(settings: Settings, log: Logger): Promise<Supervisor> {
   // Structured clone rather than JSON: settings may hold binary values from the master config.
   cluster.setupPrimary({ serialization: 'advanced' });
+  // auth_throttle's counters live here, so the limits hold across workers.
+  if (settings.api.auth_throttle.enabled) serveClusterCounters();
   const workers = new Set<Worker>();
   const timers = new Set<NodeJS.Timeout>();
   let stopping = false;

@@ -15,6 +15,8 @@ export class ApiError extends Error {
     readonly code: string,
     readonly status: number,
     message: string,
+    /** Headers the answer carries along with the body (e.g. Retry-After). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = code;
@@ -23,8 +25,13 @@ export class ApiError extends Error {
 
 type ErrorFactory<A extends unknown[]> = ((...args: A) => ApiError) & { code: string; status: number };
 
-function define<A extends unknown[]>(code: string, status: number, message: (...args: A) => string): ErrorFactory<A> {
-  const factory = (...args: A) => new ApiError(code, status, message(...args));
+function define<A extends unknown[]>(
+  code: string,
+  status: number,
+  message: (...args: A) => string,
+  headers: (...args: A) => Record<string, string> = () => ({}),
+): ErrorFactory<A> {
+  const factory = (...args: A) => new ApiError(code, status, message(...args), headers(...args));
   return Object.assign(factory, { code, status });
 }
 
@@ -75,6 +82,13 @@ export const Errors = {
   ),
   BodyTooLarge: define('BODY_TOO_LARGE', 413, (limit: number) => `Request body is larger than the limit of ${limit} bytes`),
   UrlTooLong: define('URL_TOO_LONG', 414, (limit: number) => `Request URL is longer than the limit of ${limit} characters`),
+  // 429
+  TooManyAttempts: define(
+    'AUTH_THROTTLED',
+    429,
+    (retryAfter: number) => `Too many failed authentication attempts; try again in ${retryAfter} seconds`,
+    (retryAfter: number) => ({ 'Retry-After': String(retryAfter) }),
+  ),
   // 500
   Unexpected: define('UNEXPECTED', 500, () => 'An unexpected error occurred'),
   NotSerializable: define('NOT_SERIALIZABLE', 500, () => 'Could not serialize the return data from Salt.'),

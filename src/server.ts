@@ -11,6 +11,7 @@ import { createApp } from './app.js';
 import { answerClientError } from './clientError.js';
 import { Drain } from './drain.js';
 import { AccessLog } from './accessLog.js';
+import { AuditLog } from './audit/auditLog.js';
 import { cannotOpen } from './config/configError.js';
 import { attachEventStreams } from './routes/events.js';
 import { createDefaultRegistry } from '../serializers/index.js';
@@ -20,8 +21,8 @@ export interface RunningServer {
   url: string;
   close(): Promise<void>;
   /**
-   * What SIGHUP does (src/cli.ts calls it, in each worker too): reopen the access log after
-   * logrotate moved it, and reload the TLS certificate, key and chain (see reloadTls).
+   * What SIGHUP does (src/cli.ts calls it, in each worker too): reopen the access and audit logs
+   * after logrotate moved them, and reload the TLS certificate, key and chain (see reloadTls).
    */
   reload(): void;
   /**
@@ -61,6 +62,16 @@ function openAccessLog(file: string): AccessLog | undefined {
   }
 }
 
+function openAuditLog(settings: Settings): AuditLog | undefined {
+  const { audit_log_file: file, audit_log_args: withArgs } = settings.api;
+  if (!file) return undefined;
+  try {
+    return new AuditLog(file, withArgs);
+  } catch (error) {
+    throw cannotOpen('audit_log_file', file, error);
+  }
+}
+
 /**
  * The connection limits of node:http, set deliberately: Node's defaults (headers 60 s, request
  * 300 s, checked only every 30 s) leave a slowloris client plenty of time per connection.
@@ -94,12 +105,13 @@ function listen(server: http.Server, settings: Settings): Promise<void> {
 export async function startServer(settings: Settings, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const tls = tlsOptions(settings);
   const accessLog = openAccessLog(settings.api.log_access_file);
-  const salt = await createSaltAdapter(settings, log);
+  const auditLog = openAuditLog(settings);
+  const salt = await createSaltAdapter(settings, log, auditLog);
   let server: http.Server | https.Server;
   let drain: Drain;
   let eventStreams: ReturnType<typeof attachEventStreams> | undefined;
   try {
-    const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls), accessLog });
+    const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls), accessLog, auditor: auditLog });
     const appHandler = app.callback();
     drain = new Drain();
     const handler = drain.track((req, res) => void appHandler(req, res));
@@ -135,6 +147,7 @@ export async function startServer(settings: Settings, log: Logger, options: Serv
     url,
     reload() {
       accessLog?.reopen();
+      auditLog?.reopen();
       reloadTls();
     },
     reloadTls,

@@ -17,6 +17,8 @@ export interface ApiState {
   reply?: unknown;
   /** The client as seen through trusted proxies; read it with clientIp()/isSecure(). */
   client?: ClientAddress;
+  /** This request's `X-Request-Id` (middleware/requestId.ts), set before anything else runs. */
+  requestId?: string;
 }
 
 export type ApiContext = ParameterizedContext<ApiState>;

@@ -235,6 +235,23 @@ describe('settingsFromMaster', () => {
       event_pull_framing: 'auto',
       ssh_max_concurrent: 8,
       log_health_checks: false,
+      audit_log_file: '',
+      audit_log_args: false,
+      auth_throttle: { enabled: true, max_failures_per_ip: 50, max_failures_per_user_ip: 10, max_failures_per_user: 100, window: 600, block: 900 },
+    });
+  });
+
+  it('reads auth_throttle as a boolean or as limits over the defaults', () => {
+    const read = (value: unknown) => plain({ auth_throttle: value }).api.auth_throttle;
+    expect(read(false)).to.deep.include({ enabled: false, max_failures_per_ip: 50 });
+    expect(read(true)).to.deep.include({ enabled: true, window: 600 });
+    expect(read({ max_failures_per_user_ip: 3, max_failures_per_user: 0, block: 0 })).to.deep.equal({
+      enabled: true,
+      max_failures_per_ip: 50,
+      max_failures_per_user_ip: 3,
+      max_failures_per_user: 0,
+      window: 600,
+      block: 0,
     });
   });
 
@@ -369,6 +386,17 @@ describe('settingsFromMaster', () => {
     ['a negative shutdown_grace', { shutdown_grace: -1 }, {}, 'rest_koa.shutdown_grace: expected a number of seconds >= 0, got -1'],
     ['zero ssh_max_concurrent', { ssh_max_concurrent: 0 }, {}, 'rest_koa.ssh_max_concurrent: expected an integer >= 1, got 0'],
     ['a fractional ssh_max_concurrent', { ssh_max_concurrent: 2.5 }, {}, 'rest_koa.ssh_max_concurrent: expected an integer >= 1, got 2.5'],
+    ['a string auth_throttle', { auth_throttle: 'on' }, {}, 'rest_koa.auth_throttle: expected true, false or a mapping of limits, got "on"'],
+    [
+      'an unknown auth_throttle limit',
+      { auth_throttle: { max_failures: 3 } },
+      {},
+      'rest_koa.auth_throttle.max_failures: unknown option (known: enabled, max_failures_per_ip, max_failures_per_user_ip, max_failures_per_user, window, block)',
+    ],
+    ['zero max_failures_per_ip', { auth_throttle: { max_failures_per_ip: 0 } }, {}, 'rest_koa.auth_throttle.max_failures_per_ip: expected an integer >= 1, got 0'],
+    ['a fractional throttle window', { auth_throttle: { window: 1.5 } }, {}, 'rest_koa.auth_throttle.window: expected an integer >= 1, got 1.5'],
+    ['a string auth_throttle.enabled', { auth_throttle: { enabled: 'no' } }, {}, 'rest_koa.auth_throttle.enabled: expected true or false, got "no"'],
+    ['a string audit_log_args', { audit_log_args: 'yes' }, {}, 'rest_koa.audit_log_args: expected true or false, got "yes"'],
     ['a string ring size', { events_ring_size: '10' }, {}, 'rest_koa.events_ring_size: expected an integer >= 0, got "10"'],
     ['a nested webhook_url', { webhook_url: '/a/b' }, {}, 'rest_koa.webhook_url: expected a single path segment such as "/hook", got "/a/b"'],
     ['an empty app_path', { app_path: '/' }, {}, 'rest_koa.app_path: expected a single path segment such as "/app", got "/"'],

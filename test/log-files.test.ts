@@ -19,7 +19,8 @@ import { openSse } from './support/sseClient.js';
 import { sandboxConfigDir } from './support/sandboxConfig.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-const ACCESS_LINE = /^(\S+) - - (\[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}\]) "([^"\\]*(?:\\.[^"\\]*)*)" (\d{3}) (\d+|-) "(.*)" "(.*)"$/;
+/** CherryPy's access line, then the request's `"X-Request-Id"` (group 8). */
+const ACCESS_LINE = /^(\S+) - - (\[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}\]) "([^"\\]*(?:\\.[^"\\]*)*)" (\d{3}) (\d+|-) "(.*)" "(.*)" "([0-9a-f-]{36})"$/;
 
 /** The file's lines once it has at least `count` of them (lines are written as answers close). */
 async function linesOf(file: string, count: number): Promise<string[]> {
@@ -57,7 +58,7 @@ describe('log_access_file', () => {
       expect(parsed.every(Boolean), lines.join('\n')).to.equal(true);
       const [loginLine, welcomeLine, jobLine, missingLine, refusedLine] = parsed as RegExpExecArray[];
       expect(loginLine!.slice(1, 2).concat(loginLine!.slice(3, 5))).to.deep.equal(['127.0.0.1', 'POST /login HTTP/1.1', '200']);
-      expect(welcomeLine!.slice(3)).to.deep.equal(['GET /?a=1 HTTP/1.1', '200', welcome.headers['content-length'], 'http://console/', 'curl/8.5.0']);
+      expect(welcomeLine!.slice(3)).to.deep.equal(['GET /?a=1 HTTP/1.1', '200', welcome.headers['content-length'], 'http://console/', 'curl/8.5.0', welcome.headers['x-request-id']]);
       expect(jobLine!.slice(3, 5)).to.deep.equal(['POST / HTTP/1.1', '200']);
       // Client text is escaped, so a header cannot forge a second line or break the quoting.
       expect(missingLine!.slice(3, 5)).to.deep.equal(['GET /nowhere HTTP/1.1', '404']);
@@ -163,7 +164,7 @@ describe('log files of the salt-api-koa command', () => {
 
   it('refuses a file it cannot open with one line naming the option, before anything listens', async () => {
     const nowhere = path.join(dir, 'missing-dir', 'x.log');
-    for (const option of ['log_access_file', 'log_error_file']) {
+    for (const option of ['log_access_file', 'log_error_file', 'audit_log_file']) {
       const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         execFile(process.execPath, [CLI, '-c', sandboxConfigDir(sandbox, dir, option, { [option]: nowhere })], { timeout: 15_000 }, (error, stdout, stderr) =>
           resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),

@@ -12,7 +12,7 @@ import { MASTER_DEFAULTS } from './defaults.js';
 import { type ConfigMap, isConfigMap } from './merge.js';
 import { OptionReader, invalid, stringItems } from './options.js';
 import { setMember } from '../../serializers/set-member.js';
-import type { ApiAcl, ApiOptions, ExternalAuth, MasterSettings, Settings } from './types.js';
+import type { ApiAcl, ApiOptions, AuthThrottleOptions, ExternalAuth, MasterSettings, Settings } from './types.js';
 
 export type ApiSectionName = 'rest_koa' | 'rest_cherrypy';
 
@@ -25,8 +25,17 @@ const API_OPTIONS: ReadonlySet<string> = new Set([
   'authorized_ips', 'favicon', 'cors_origin', 'trusted_proxies', 'workers', 'events_heartbeat',
   'events_ring_size', 'master_timeout', 'master_pool_size', 'token_cache_ttl', 'max_body_depth',
   'max_header_size', 'max_url_length', 'headers_timeout', 'request_timeout', 'keepalive_timeout', 'shutdown_grace',
-  'event_pull_framing', 'ssh_max_concurrent', 'log_health_checks',
+  'event_pull_framing', 'ssh_max_concurrent', 'log_health_checks', 'audit_log_file', 'audit_log_args', 'auth_throttle',
 ]);
+
+export const AUTH_THROTTLE_DEFAULTS: AuthThrottleOptions = {
+  enabled: true,
+  max_failures_per_ip: 50,
+  max_failures_per_user_ip: 10,
+  max_failures_per_user: 100,
+  window: 600,
+  block: 900,
+};
 
 /** `rest_koa` when set (not absent or null), else `rest_cherrypy` when set, else `rest_koa`. */
 export function apiSectionName(raw: ConfigMap): ApiSectionName {
@@ -250,6 +259,34 @@ function apiOptions(api: OptionReader): ApiOptions {
     event_pull_framing: pullFraming(api),
     ssh_max_concurrent: api.integer('ssh_max_concurrent', 8, 1),
     log_health_checks: api.boolean('log_health_checks', false),
+    audit_log_file: api.string('audit_log_file', ''),
+    audit_log_args: api.boolean('audit_log_args', false),
+    auth_throttle: authThrottle(api),
+  };
+}
+
+/**
+ * `auth_throttle`: true or false (the defaults, on or off), or a mapping of the defaults'
+ * keys. An unknown key is refused rather than ignored: a misspelt limit would silently not apply.
+ */
+function authThrottle(api: OptionReader): AuthThrottleOptions {
+  const value = api.get('auth_throttle');
+  if (value === undefined || typeof value === 'boolean') return { ...AUTH_THROTTLE_DEFAULTS, enabled: value ?? true };
+  const name = api.name('auth_throttle');
+  const section = new OptionReader(mapping(value, name, 'true, false or a mapping of limits'), `${name}.`);
+  for (const key of section.keys()) {
+    if (!Object.hasOwn(AUTH_THROTTLE_DEFAULTS, key)) {
+      throw new ConfigError(`${section.name(key)}: unknown option (known: ${Object.keys(AUTH_THROTTLE_DEFAULTS).join(', ')})`);
+    }
+  }
+  const defaults = AUTH_THROTTLE_DEFAULTS;
+  return {
+    enabled: section.boolean('enabled', defaults.enabled),
+    max_failures_per_ip: section.integer('max_failures_per_ip', defaults.max_failures_per_ip, 1),
+    max_failures_per_user_ip: section.integer('max_failures_per_user_ip', defaults.max_failures_per_user_ip, 1),
+    max_failures_per_user: section.integer('max_failures_per_user', defaults.max_failures_per_user, 0),
+    window: section.integer('window', defaults.window, 1),
+    block: section.integer('block', defaults.block, 0),
   };
 }
 

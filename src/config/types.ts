@@ -31,6 +31,21 @@ export interface ApiAcl {
   users?: Record<string, string[]>;
 }
 
+/** `auth_throttle`: how many failed authentications are answered before 429 (README "Brute-force protection"). */
+export interface AuthThrottleOptions {
+  enabled: boolean;
+  /** Failures from one client address, whatever the user names, within `window`. */
+  max_failures_per_ip: number;
+  /** Failures for one user name from one client address within `window`; a success clears them. */
+  max_failures_per_user_ip: number;
+  /** Failures for one user name from all addresses together within `window`; 0 for no such limit. */
+  max_failures_per_user: number;
+  /** Seconds over which failures are counted. */
+  window: number;
+  /** Seconds a client past a limit is refused (429) without the master being asked. */
+  block: number;
+}
+
 /** The API's own section (`rest_koa`, falling back to `rest_cherrypy`), http-api.md §8 plus our extras. */
 export interface ApiOptions {
   port: number;
@@ -91,6 +106,11 @@ export interface ApiOptions {
   ssh_max_concurrent: number;
   /** Whether /healthz and /readyz get access log lines (a balancer polls them every few seconds). */
   log_health_checks: boolean;
+  /** One JSON line per login and per command that reaches the master; empty for none. */
+  audit_log_file: string;
+  /** Whether audit lines carry the commands' `arg` and `kwarg` (they may hold secrets). */
+  audit_log_args: boolean;
+  auth_throttle: AuthThrottleOptions;
 }
 
 export interface Settings {

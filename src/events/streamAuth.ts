@@ -34,8 +34,10 @@ export async function authenticateStream(
   tokens: TokenAuthority,
   credential: StreamCredential,
   admits: (username: string) => boolean,
+  /** The client's address, which a token the master is asked about counts against (auth_throttle). */
+  from: string,
 ): Promise<SaltToken> {
-  const record = await tokens.validate(credential.token);
+  const record = await tokens.validate(credential.token, from);
   // A user `api_acl` keeps out of this address is as unknown as a bad token.
   if (!record || !admits(record.name)) throw Errors.NotAuthenticated();
   return record;

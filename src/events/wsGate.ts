@@ -54,7 +54,7 @@ export function wsGate(options: WsGateOptions): WsGate {
       const credential = streamCredential(ctx, pathToken);
       if (credential.ambient && !origins.admits(ctx.req)) throw Errors.OriginRefused();
       const client = resolveClient(ctx.req, trusted).ip;
-      const token = await authenticateStream(options.tokens, credential, (username) => apiAclAllows(options.apiAcl, username, () => client));
+      const token = await authenticateStream(options.tokens, credential, (username) => apiAclAllows(options.apiAcl, username, () => client), client);
       return { token, filter: tagFilter(ctx.query.tag), formatEvents: ctx.query.format_events !== undefined };
     },
   };

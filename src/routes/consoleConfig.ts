@@ -8,7 +8,7 @@ import type { Settings } from '../config/types.js';
 import type { TokenAuthority } from '../salt/tokens.js';
 import type { ApiContext } from '../state.js';
 import { presentedToken } from '../../middleware/session.js';
-import { publicPrefix } from '../../middleware/clientIp.js';
+import { clientIp, publicPrefix } from '../../middleware/clientIp.js';
 
 export interface ConsoleSession {
   user: string;
@@ -34,7 +34,7 @@ export function consoleConfig(settings: Settings, tokens: TokenAuthority): Conso
   const eauth = Object.keys(settings.master.external_auth);
   const clients = [...settings.master.netapi_enable_clients];
   return async (ctx) => {
-    const record = await tokens.validate(presentedToken(ctx));
+    const record = await tokens.validate(presentedToken(ctx), clientIp(ctx));
     const session = record ? { user: record.name, eauth: record.eauth, expire: record.expire } : null;
     return { api: publicPrefix(ctx, settings.api.root_prefix), eauth, clients, session };
   };

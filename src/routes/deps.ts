@@ -6,6 +6,7 @@ import type { SaltAdapter } from '../salt/adapter.js';
 import type { ServerStats } from '../stats/serverStats.js';
 import type { ApiContext, ApiState } from '../state.js';
 import type { Caller } from '../salt/netapi.js';
+import type { Auditor } from '../audit/auditor.js';
 
 export interface RouteDeps {
   salt: SaltAdapter;
@@ -20,6 +21,8 @@ export interface RouteDeps {
   stats: ServerStats;
   /** Who runs a lowstate for this request: its confirmed session and its `api_acl` check. */
   callerOf(ctx: ApiContext): Caller;
+  /** Hears of every login (audit_log_file), when configured. */
+  auditor?: Auditor;
 }
 
 export type ApiRouter = Router<ApiState>;

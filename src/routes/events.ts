@@ -13,6 +13,9 @@ import type Koa from 'koa';
 import type { Next } from 'koa';
 import websockify from 'koa-websocket';
 import { rawErrorAnswer } from '../clientError.js';
+import { clientIp } from '../../middleware/clientIp.js';
+import { requestIdOf } from '../../middleware/requestId.js';
+import { IpRanges } from '../clientAddress.js';
 import { Errors, isApiError, type ApiError } from '../errors.js';
 import { EventHub } from '../events/hub.js';
 import { SSE_CONTENT_TYPE, openSseStream } from '../events/sse.js';
@@ -59,7 +62,7 @@ function eventsEndpoint(deps: RouteDeps, hub: EventHub) {
       ctx.set('Allow', 'GET, HEAD');
       throw Errors.MethodNotAllowed();
     }
-    const token = await authenticateStream(deps.salt.tokens, streamCredential(ctx), deps.callerOf(ctx).admits);
+    const token = await authenticateStream(deps.salt.tokens, streamCredential(ctx), deps.callerOf(ctx).admits, clientIp(ctx));
     const filter = tagFilter(ctx.query.tag);
     ctx.status = 200;
     ctx.set({ 'Content-Type': SSE_CONTENT_TYPE, 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
@@ -106,9 +109,9 @@ export function registerEvents(app: Koa<ApiState>, deps: RouteDeps): void {
 }
 
 /** An HTTP answer written straight to the socket of an upgrade request we refuse. */
-function refuse(socket: Duplex, error: ApiError): void {
+function refuse(socket: Duplex, error: ApiError, requestId: string): void {
   socket.once('finish', () => socket.destroy());
-  socket.end(rawErrorAnswer(error.status, error.message));
+  socket.end(rawErrorAnswer(error.status, error.message, { ...error.headers, 'X-Request-Id': requestId }));
 }
 
 export interface EventStreams {
@@ -134,20 +137,31 @@ export function attachEventStreams(server: Server | TlsServer, app: Koa<ApiState
     apiAcl: api.api_acl,
   });
 
+  const trusted = new IpRanges(api.trusted_proxies);
+  // The 101 that ws writes carries the request's id too.
+  const ids = new WeakMap<IncomingMessage, string>();
+  wss.on('headers', (headers: string[], req: IncomingMessage) => {
+    const id = ids.get(req);
+    if (id !== undefined) headers.push(`X-Request-Id: ${id}`);
+  });
+
   const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on('error', () => socket.destroy());
+    const id = requestIdOf(req, trusted);
+    ids.set(req, id);
     // The app's own URL check (middleware/requestLimits.ts) never sees upgrade requests.
     const maxUrl = api.max_url_length;
-    if ((req.url ?? '').length > maxUrl) return refuse(socket, Errors.UrlTooLong(maxUrl));
+    if ((req.url ?? '').length > maxUrl) return refuse(socket, Errors.UrlTooLong(maxUrl), id);
     const ctx = app.createContext<ApiState>(req, new ServerResponse(req));
+    ctx.state.requestId = id;
     const path = gate.match(ctx.path);
-    if (!path) return refuse(socket, Errors.NotFound(ctx.path));
+    if (!path) return refuse(socket, Errors.NotFound(ctx.path), id);
     let grant: WsGrant;
     try {
       grant = await gate.admit(ctx, path.token);
     } catch (error) {
-      if (!isApiError(error)) deps.salt.log.error('websocket upgrade failed', { error: error instanceof Error ? error.message : String(error) });
-      return refuse(socket, isApiError(error) ? error : Errors.Unexpected());
+      if (!isApiError(error)) deps.salt.log.error('websocket upgrade failed', { request_id: id, error: error instanceof Error ? error.message : String(error) });
+      return refuse(socket, isApiError(error) ? error : Errors.Unexpected(), id);
     }
     if (socket.destroyed) return;
     grants.set(req, grant);

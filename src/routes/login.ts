@@ -7,6 +7,7 @@ import type { ExternalAuth } from '../config/types.js';
 import { reply, type ApiContext } from '../state.js';
 import { clearedSessionCookie, cookiePath, sessionCookie } from '../../middleware/session.js';
 import { isSecure, publicPrefix } from '../../middleware/clientIp.js';
+import { auditedLogin } from '../audit/auditor.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
 import { announceLogout } from '../salt/logoutNotice.js';
 
@@ -35,8 +36,13 @@ export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
 
   router.post('/login', deps.parseBody, async (ctx: ApiContext) => {
     const creds = credentials(ctx.state.body);
-    if (!deps.callerOf(ctx).admits(String(creds.username))) throw Errors.LoginFailed();
-    const token = await deps.salt.tokens.login(creds);
+    const caller = deps.callerOf(ctx);
+    const username = String(creds.username);
+    const token = await auditedLogin(
+      deps.auditor,
+      { request: caller, endpoint: '/login', user: username, eauth: String(creds.eauth) },
+      async () => (caller.admits(username) ? deps.salt.tokens.login(creds, caller.client) : undefined),
+    );
     if (!token) throw Errors.LoginFailed();
     ctx.set('X-Auth-Token', token.token);
     ctx.append('Set-Cookie', sessionCookie(token.token, token.expire, isSecure(ctx), path(ctx)));

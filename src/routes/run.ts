@@ -4,6 +4,7 @@ import { requireLowstate } from '../lowstate.js';
 import { isMap } from '../salt/master.js';
 import type { SaltMap, SaltValue } from '../salt/types.js';
 import { reply } from '../state.js';
+import { auditedLogin } from '../audit/auditor.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
 import { welcome } from './root.js';
 
@@ -24,8 +25,10 @@ export function registerRun(router: ApiRouter, deps: RouteDeps): void {
       }
       // The master's clear mk_token, as /login uses: salt-api ran the runner auth.mk_token, which
       // put the password and the new token on the event bus for every event-stream reader.
-      const admitted = deps.callerOf(ctx).admits(username);
-      const token = admitted ? await deps.salt.tokens.login({ username, password, eauth }) : undefined;
+      const caller = deps.callerOf(ctx);
+      const token = await auditedLogin(deps.auditor, { request: caller, endpoint: '/token', user: username, eauth }, async () =>
+        caller.admits(username) ? deps.salt.tokens.login({ username, password, eauth }, caller.client) : undefined,
+      );
       if (!token) throw Errors.MasterAuth(`Authentication failure of type "eauth" occurred for user ${username}.`);
       tokens.push(token as unknown as SaltMap);
     }

@@ -8,6 +8,8 @@ import { MasterClient } from './master.js';
 import { NetapiClient } from './netapi.js';
 import { RequestChannel } from './requestChannel.js';
 import { TokenAuthority } from './tokens.js';
+import { AuthThrottle } from '../auth/throttle.js';
+import type { Auditor } from '../audit/auditor.js';
 import { followLogouts } from './logoutNotice.js';
 import { SshSlots } from './ssh/slots.js';
 
@@ -28,7 +30,8 @@ function throttled(intervalMs: number, action: () => void): () => void {
 }
 
 /** Build the adapter and open the bus subscription (waits briefly for it, never fails on it). */
-export async function createSaltAdapter(settings: Settings, log: Logger): Promise<SaltAdapter> {
+/** `auditor` (audit_log_file) hears of every command that reaches the master. */
+export async function createSaltAdapter(settings: Settings, log: Logger, auditor?: Auditor): Promise<SaltAdapter> {
   const channel = new RequestChannel({
     endpoint: requestEndpoint(settings.master),
     poolSize: settings.api.master_pool_size,
@@ -49,12 +52,13 @@ export async function createSaltAdapter(settings: Settings, log: Logger): Promis
   bus.on('down', onDown);
   bus.on('up', () => log.info('master event bus connected'));
   await bus.start();
-  const tokens = new TokenAuthority(master, settings.api.token_cache_ttl * 1000);
+  const throttle = settings.api.auth_throttle;
+  const tokens = new TokenAuthority(master, settings.api.token_cache_ttl * 1000, throttle.enabled ? new AuthThrottle(throttle, log) : undefined);
   followLogouts(bus, tokens);
   const context: SaltContext = { master, bus, tokens, settings: settings.master, log, sshSlots: new SshSlots(settings.api.ssh_max_concurrent) };
   return {
     ...context,
-    netapi: new NetapiClient(context),
+    netapi: new NetapiClient(context, auditor),
     close() {
       // Closing drops the bus on purpose: no reconnect is coming.
       bus.off('down', onDown);

@@ -21,6 +21,8 @@ export interface SaltContext {
 export interface ClientCall {
   chunk: LowstateChunk;
   token: SaltToken;
+  /** Told each jid the chunk's jobs run under, as soon as the master names it (for the audit trail). */
+  onJob?(jid: string): void;
 }
 
 /**

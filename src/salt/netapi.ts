@@ -19,6 +19,7 @@ import { localSubset } from './clients/subset.js';
 import { runner, runnerAsync } from './clients/runner.js';
 import { wheel, wheelAsync } from './clients/wheel.js';
 import { ssh } from './clients/ssh.js';
+import { elapsedMs, outcomeOf, type AuditOutcome, type Auditor } from '../audit/auditor.js';
 
 /**
  * Who runs a lowstate: the session the request already confirmed (its chunks carrying that token
@@ -27,6 +28,10 @@ import { ssh } from './clients/ssh.js';
 export interface Caller {
   session?: SaltToken;
   admits(username: string): boolean;
+  /** The client's address (through trusted_proxies): what failed credentials count against. */
+  client: string;
+  /** The request's X-Request-Id, for the audit trail. */
+  requestId: string;
 }
 
 const CLIENTS: Record<ClientName, ClientFunction> = {
@@ -47,10 +52,22 @@ const isClientName = (value: SaltValue | undefined): value is ClientName =>
 /** Publishing clients report auth failures as the master's publish does; runner/wheel as theirs. */
 const publishes = (client: ClientName) => client.startsWith('local') || client === 'ssh';
 
+/** What a chunk's run revealed, for its audit line: the confirmed token and the jobs started. */
+interface Seen {
+  token?: SaltToken;
+  jids: string[];
+}
+
+const claimed = (value: SaltValue | undefined): string | null => (typeof value === 'string' ? value : null);
+
 export class NetapiClient {
   private readonly enabled: Set<string>;
 
-  constructor(private readonly salt: SaltContext) {
+  /** `auditor` hears of every chunk that gets as far as the master (audit_log_file). */
+  constructor(
+    private readonly salt: SaltContext,
+    private readonly auditor?: Auditor,
+  ) {
     this.enabled = new Set(salt.settings.netapi_enable_clients);
   }
 
@@ -68,11 +85,41 @@ export class NetapiClient {
     if (!this.enabled.has(client)) throw Errors.ClientDisabled(client);
     if (!('token' in chunk) && !('eauth' in chunk)) throw Errors.NoCredentials();
     if (truthy(chunk.raw_shell) && !this.salt.settings.netapi_allow_raw_shell) throw Errors.RawShellRefused();
+    // From here on the master is involved: every chunk is audited, whatever becomes of it.
+    const { auditor } = this;
+    if (!auditor) return this.dispatch(chunk, client, caller, {});
+    const started = performance.now();
+    const seen: Seen = { jids: [] };
+    const report = (outcome: AuditOutcome) =>
+      auditor.command({
+        request: { requestId: caller.requestId, client: caller.client },
+        chunk,
+        jids: seen.jids,
+        user: seen.token?.name ?? claimed(chunk.username),
+        eauth: seen.token?.eauth ?? claimed(chunk.eauth),
+        outcome,
+        durationMs: elapsedMs(started),
+      });
+    try {
+      const results = await this.dispatch(chunk, client, caller, seen);
+      // Async clients answer with the jid rather than reporting a job they wait for.
+      if (seen.jids.length === 0) for (const result of results) if (isMap(result) && typeof result.jid === 'string') seen.jids.push(result.jid);
+      report({ status: 'success' });
+      return results;
+    } catch (error) {
+      report(outcomeOf(error));
+      throw error;
+    }
+  }
+
+  private async dispatch(chunk: LowstateChunk, client: ClientName, caller: Caller, seen: Partial<Seen>): Promise<SaltValue[]> {
     const { session } = caller;
     const token = session !== undefined && chunk.token === session.token ? session : await this.confirm(chunk, client, caller);
+    seen.token = token;
     if (publishes(client)) this.checkEveryFunction(chunk, token);
     const { eauth: _eauth, username: _username, password: _password, ...rest } = chunk;
-    return CLIENTS[client]({ chunk: { ...rest, token: token.token }, token }, this.salt);
+    const onJob = seen.jids ? (jid: string) => seen.jids?.push(jid) : undefined;
+    return CLIENTS[client]({ chunk: { ...rest, token: token.token }, token, onJob }, this.salt);
   }
 
   /**
@@ -83,7 +130,7 @@ export class NetapiClient {
   private async confirm(chunk: LowstateChunk, client: ClientName, caller: Caller): Promise<SaltToken> {
     if ('token' in chunk) {
       if (!isWellFormedToken(chunk.token)) throw Errors.InvalidToken();
-      const record = await this.salt.tokens.validate(chunk.token);
+      const record = await this.salt.tokens.validate(chunk.token, caller.client);
       if (record && caller.admits(record.name)) return record;
       throw publishes(client) ? Errors.Authentication() : Errors.MasterAuth('Authentication failure of type "token" occurred.');
     }
@@ -94,7 +141,7 @@ export class NetapiClient {
         : Errors.MasterAuth(`Authentication failure of type "eauth" occurred for user ${pythonStr(username)}.`);
     if (typeof eauth !== 'string' || typeof username !== 'string' || typeof password !== 'string') throw refused();
     if (!caller.admits(username)) throw refused();
-    const record = await this.salt.tokens.tokenFor({ eauth, username, password });
+    const record = await this.salt.tokens.tokenFor({ eauth, username, password }, caller.client);
     if (!record) throw refused();
     return record;
   }

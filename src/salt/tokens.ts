@@ -4,6 +4,7 @@
  * trusted for a few seconds to spare the master a round trip per request, never past its expire.
  */
 import { createHash } from 'node:crypto';
+import type { Attempt, CredentialGuard } from '../auth/throttle.js';
 import type { MasterClient } from './master.js';
 import type { SaltMap, SaltToken } from './types.js';
 
@@ -41,33 +42,58 @@ export class TokenAuthority {
   private readonly revoked = new Map<string, number>();
   private readonly minted = new Map<string, SaltToken>();
 
+  /**
+   * `guard` (auth_throttle) is asked before credentials a client presents go to the master, when
+   * the caller says who presents them (`from`, the client address).
+   */
   constructor(
     private readonly master: MasterClient,
     private readonly ttlMs: number,
+    private readonly guard?: CredentialGuard,
   ) {}
 
-  /** The token's record when the master confirms it and this process has not revoked it. */
-  async validate(token: unknown): Promise<SaltToken | undefined> {
+  /** The master's verdict on `attempt`'s credentials, counted by the guard when there is one. */
+  private async guarded<T>(attempt: Attempt | undefined, ask: () => Promise<T | undefined>): Promise<T | undefined> {
+    if (!this.guard || !attempt) return ask();
+    await this.guard.admit(attempt);
+    // No verdict (the master unavailable) counts neither way.
+    const answer = await ask();
+    if (answer === undefined) await this.guard.refused(attempt);
+    else await this.guard.accepted(attempt);
+    return answer;
+  }
+
+  /**
+   * The token's record when the master confirms it and this process has not revoked it. With
+   * `from`, a token the master is asked about counts as an attempt of that client (auth_throttle).
+   */
+  async validate(token: unknown, from?: string): Promise<SaltToken | undefined> {
     if (!isWellFormedToken(token)) return undefined;
     const now = Date.now();
     if (this.isRevoked(token, now)) return undefined;
     const cached = this.valid.get(token);
     if (cached && cached.until > now) return cached.record;
     if (cached) this.valid.delete(token);
-    let pending = this.inflight.get(token);
-    if (!pending) {
-      pending = this.master.getToken(token).finally(() => this.inflight.delete(token));
-      this.inflight.set(token, pending);
-    }
-    const record = await pending;
+    const record = await this.guarded(from === undefined ? undefined : { ip: from }, () => this.lookup(token));
     if (!record || this.isRevoked(token, Date.now())) return undefined;
     this.remember(record);
     return record;
   }
 
-  /** Log in with eauth credentials (the master's `mk_token`). */
-  async login(credentials: SaltMap): Promise<SaltToken | undefined> {
-    const record = await this.master.mkToken(credentials);
+  /** The master's record of `token`; concurrent checks of one token share one request. */
+  private lookup(token: string): Promise<SaltToken | undefined> {
+    let pending = this.inflight.get(token);
+    if (!pending) {
+      pending = this.master.getToken(token).finally(() => this.inflight.delete(token));
+      this.inflight.set(token, pending);
+    }
+    return pending;
+  }
+
+  /** Log in with eauth credentials (the master's `mk_token`); `from` as for validate(). */
+  async login(credentials: SaltMap, from?: string): Promise<SaltToken | undefined> {
+    const attempt = from === undefined ? undefined : { ip: from, user: typeof credentials.username === 'string' ? credentials.username : '' };
+    const record = await this.guarded(attempt, () => this.master.mkToken(credentials));
     if (record) this.remember(record);
     return record;
   }
@@ -77,13 +103,13 @@ export class TokenAuthority {
    * credentials reuse one token until shortly before it expires instead of filling the master's
    * token store with one token per request.
    */
-  async tokenFor(credentials: { eauth: string; username: string; password: string }): Promise<SaltToken | undefined> {
+  async tokenFor(credentials: { eauth: string; username: string; password: string }, from?: string): Promise<SaltToken | undefined> {
     const key = createHash('sha256')
       .update(`${credentials.eauth}\0${credentials.username}\0${credentials.password}`)
       .digest('hex');
     const known = this.minted.get(key);
     if (known && known.expire - MINT_MARGIN_S > Date.now() / 1000 && !this.isRevoked(known.token, Date.now())) return known;
-    const record = await this.login({ ...credentials });
+    const record = await this.login({ ...credentials }, from);
     if (!record) return undefined;
     if (this.minted.size >= CACHE_MAX) this.minted.clear();
     this.minted.set(key, record);

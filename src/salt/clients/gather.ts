@@ -34,6 +34,7 @@ export async function runJob(
   try {
     const pub = await salt.master.publish(request.load);
     if (!pub) return undefined;
+    call.onJob?.(pub.jid);
     watch = new JobWatch(salt.bus, pub.jid, signal);
     release();
     const expected = new Set(pub.minions);

@@ -59,6 +59,7 @@ async function runAndWait(call: ClientCall, salt: SaltContext, timeoutMs: number
   let unwatch: (() => void) | undefined;
   try {
     const reply = await salt.master.runner(runnerLoad(call.chunk, call.token.token, ['timeout', 'full_return']));
+    call.onJob?.(reply.jid);
     let result: EventFrame | undefined;
     const retTag = `salt/run/${reply.jid}/ret`;
     unwatch = salt.bus.watchJid(reply.jid, {
