@@ -13,7 +13,7 @@ Runs every scenario against the API and against its baseline at concurrency 1 an
 Options:
   --duration S     seconds of one measured run (default 2)
   --rounds N       measured runs per server and concurrency, alternating between the
-                   API and its baseline (default 3)
+                   API and its baseline (default 3); with --fleet, passes per case
   --warmup S       seconds of discarded load at concurrency 32 on each server process
                    before its runs, for the JIT to settle (default 4; 0 = none)
   --only NAME      run only these parts; repeat or separate with commas: a scenario
@@ -22,6 +22,10 @@ Options:
                    slowloris, bursts, master down)
   --soak N         run mixed traffic for N minutes instead, printing RSS and event-loop
                    delay at the start, middle and end
+  --fleet N,M,…    instead, measure local grains.items (JSON and YAML), GET /jobs/<jid>
+                   of it and GET /minions against sandboxes of N, M, … minions: latency,
+                   the API's CPU time, longest event-loop block, bytes and peak RSS, with
+                   the growth exponent from the smallest fleet to the largest
   --cpu-prof DIR   write a V8 CPU profile of every API and baseline process to DIR
   -h, --help       print this help
 `;
@@ -34,6 +38,8 @@ export interface BenchOptions {
   suites: Suite[];
   /** Minutes of soak; when set, the soak is all that runs. */
   soakMinutes?: number;
+  /** Fleet sizes, smallest first; when set, the fleet bench is all that runs. */
+  fleet?: number[];
   cpuProfDir?: string;
 }
 
@@ -78,6 +84,7 @@ function readArgs(argv: string[]) {
         warmup: { type: 'string' },
         only: { type: 'string', multiple: true },
         soak: { type: 'string' },
+        fleet: { type: 'string' },
         'cpu-prof': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -85,6 +92,14 @@ function readArgs(argv: string[]) {
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+}
+
+function fleetSizes(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const sizes = text.split(',').map((item) => item.trim());
+  const counts = sizes.map((item) => (/^\d+$/.test(item) ? Number(item) : NaN));
+  if (counts.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new UsageError(`--fleet: expected minion counts ≥ 1 separated by commas, got ${JSON.stringify(text)}`);
+  return [...new Set(counts)].sort((a, b) => a - b);
 }
 
 /** The options, or undefined when only the help was asked for. */
@@ -98,6 +113,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     warmup: seconds('warmup', values.warmup, 4, 0),
     ...chosenParts(values.only),
     soakMinutes: values.soak === undefined ? undefined : seconds('soak', values.soak, 0, 0.1, 'minutes'),
+    fleet: fleetSizes(values.fleet),
     cpuProfDir: values['cpu-prof'],
   };
 }
