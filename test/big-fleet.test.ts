@@ -38,3 +38,29 @@ describe('a fleet of 20,000 sandbox minions', function () {
     console.log(`      local grains.items, ${FLEET} minions: ${Math.round(performance.now() - started)} ms, ${res.text.length} bytes`);
   });
 });
+
+describe('a sandbox fleet answering over a return window', function () {
+  this.timeout(30_000);
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ sandbox: { minions: 500, returnWindow: 1, record: false } });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('spreads the returns of a job over the window, and local still gathers them all', async () => {
+    const token = await login(h);
+    const started = performance.now();
+    const res = await h.http
+      .post('/')
+      .set('X-Auth-Token', token)
+      .set('Accept', 'application/json')
+      .send([{ client: 'local', tgt: '*', fun: 'test.ping' }])
+      .expect(200);
+    const answers = (res.body as { return: Record<string, unknown>[] }).return[0] ?? {};
+    expect(Object.keys(answers)).to.have.length(500);
+    // 500 points spread evenly over 1 s: the last one comes well past the middle of the window.
+    expect(performance.now() - started).to.be.greaterThan(700);
+  });
+});
