@@ -26,6 +26,9 @@ Options:
                    of it and GET /minions against sandboxes of N, M, … minions: latency,
                    the API's CPU time, longest event-loop block, bytes and peak RSS, with
                    the growth exponent from the smallest fleet to the largest
+  --return-window S
+                   with --fleet: the sandbox spreads each job's returns over S seconds,
+                   as a real fleet answers (default 0: all at once, the API's worst case)
   --cpu-prof DIR   write a V8 CPU profile of every API and baseline process to DIR
   -h, --help       print this help
 `;
@@ -40,6 +43,8 @@ export interface BenchOptions {
   soakMinutes?: number;
   /** Fleet sizes, smallest first; when set, the fleet bench is all that runs. */
   fleet?: number[];
+  /** Seconds over which the fleet bench's sandbox spreads a job's returns. */
+  returnWindow: number;
   cpuProfDir?: string;
 }
 
@@ -85,6 +90,7 @@ function readArgs(argv: string[]) {
         only: { type: 'string', multiple: true },
         soak: { type: 'string' },
         fleet: { type: 'string' },
+        'return-window': { type: 'string' },
         'cpu-prof': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -114,6 +120,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     ...chosenParts(values.only),
     soakMinutes: values.soak === undefined ? undefined : seconds('soak', values.soak, 0, 0.1, 'minutes'),
     fleet: fleetSizes(values.fleet),
+    returnWindow: seconds('return-window', values['return-window'], 0, 0),
     cpuProfDir: values['cpu-prof'],
   };
 }

@@ -24,6 +24,8 @@ const JOB_POLL_MS = 500;
 export interface FleetOptions {
   sizes: number[];
   passes: number;
+  /** Seconds over which the sandbox spreads a job's returns. */
+  returnWindow: number;
 }
 
 interface FleetRequest {
@@ -197,7 +199,7 @@ export async function benchFleet(group: ProcessGroup, configDir: string, options
   const cases: CaseFigures[] = CASES.map((fleetCase) => ({ name: fleetCase.name, bySize: new Map(), failures: [] }));
   for (const size of options.sizes) {
     const dir = await mkdtemp(join(configDir, `fleet-${size}-`));
-    const sandbox = await startSandbox(group, dir, size);
+    const sandbox = await startSandbox(group, dir, size, options.returnWindow);
     try {
       const jid = await settledJob(group, dir, size);
       for (const [index, fleetCase] of CASES.entries()) {
@@ -228,10 +230,11 @@ function cell(text: string, width: number): string {
 }
 
 export function formatFleet(result: FleetResult): string {
-  const { sizes, passes } = result.options;
+  const { sizes, passes, returnWindow } = result.options;
+  const spread = returnWindow > 0 ? `returns spread over ${returnWindow} s` : 'returns all at once';
   const lines = [
     `Fleet bench: ${result.machine}`,
-    `Medians of ${passes} pass(es), each in a fresh API process; sandbox master in its own process. Block = slowest GET / probe (one every ${PROBE_INTERVAL_MS} ms).`,
+    `Medians of ${passes} pass(es), each in a fresh API process; sandbox master in its own process (${spread}). Block = slowest GET / probe (one every ${PROBE_INTERVAL_MS} ms).`,
     '',
     `${'case'.padEnd(28)}${cell('minions', 9)}${cell('latency ms', 12)}${cell('API CPU ms', 12)}${cell('block ms', 10)}${cell('bytes', 12)}${cell('peak RSS MiB', 14)}`,
   ];

@@ -32,7 +32,7 @@ async function bench(options: BenchOptions, group: ProcessGroup, configDir: stri
     return true;
   }
   if (options.fleet !== undefined) {
-    const result = await benchFleet(group, configDir, { sizes: options.fleet, passes: options.rounds });
+    const result = await benchFleet(group, configDir, { sizes: options.fleet, passes: options.rounds, returnWindow: options.returnWindow });
     console.log(formatFleet(result));
     return result.cases.every((figures) => figures.failures.length === 0);
   }
