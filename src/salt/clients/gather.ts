@@ -97,7 +97,7 @@ async function findJobRound(
     let running = 0;
     for (const [id, data] of finder.returns) {
       const retcode = typeof data.retcode === 'number' ? data.retcode : 0;
-      if (retcode > 0) watch.release(id);
+      if (retcode > 0) watch.forget(id);
       else if (stillRunning(data)) {
         running++;
         watch.expect(id);

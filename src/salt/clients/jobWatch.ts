@@ -42,7 +42,7 @@ export class JobWatch {
   }
 
   /** Stop waiting for `id`: it will not return. */
-  release(id: string): void {
+  forget(id: string): void {
     this.expected.delete(id);
     this.owed.delete(id);
   }
