@@ -70,8 +70,9 @@ export class BusFrameReader {
       this.readFrames(bytes);
       return;
     }
-    const end = partial.framing === 'prefixed' ? Math.min(chunk.length, partial.total - this.partBytes) : partial.extent.scan(chunk);
-    if (end < 0 || (partial.framing === 'prefixed' && this.partBytes + chunk.length < partial.total)) {
+    // Where in this chunk the gathered frame ends: -1 or past the chunk when it goes on.
+    const end = partial.framing === 'prefixed' ? partial.total - this.partBytes : partial.extent.scan(chunk);
+    if (end < 0 || end > chunk.length) {
       this.hold(chunk);
       return;
     }
