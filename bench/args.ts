@@ -13,7 +13,7 @@ Runs every scenario against the API and against its baseline at concurrency 1 an
 Options:
   --duration S     seconds of one measured run (default 2)
   --rounds N       measured runs per server and concurrency, alternating between the
-                   API and its baseline (default 3)
+                   API and its baseline (default 3); with --fleet, passes per case
   --warmup S       seconds of discarded load at concurrency 32 on each server process
                    before its runs, for the JIT to settle (default 4; 0 = none)
   --only NAME      run only these parts; repeat or separate with commas: a scenario
@@ -23,6 +23,13 @@ Options:
                    and auth throttling on login and local_async)
   --soak N         run mixed traffic for N minutes instead, printing RSS and event-loop
                    delay at the start, middle and end
+  --fleet N,M,…    instead, measure local grains.items (JSON and YAML), GET /jobs/<jid>
+                   of it and GET /minions against sandboxes of N, M, … minions: latency,
+                   the API's CPU time, longest event-loop block, bytes and peak RSS, with
+                   the growth exponent from the smallest fleet to the largest
+  --return-window S
+                   with --fleet: the sandbox spreads each job's returns over S seconds,
+                   as a real fleet answers (default 0: all at once, the API's worst case)
   --cpu-prof DIR   write a V8 CPU profile of every API and baseline process to DIR
   -h, --help       print this help
 `;
@@ -35,6 +42,10 @@ export interface BenchOptions {
   suites: Suite[];
   /** Minutes of soak; when set, the soak is all that runs. */
   soakMinutes?: number;
+  /** Fleet sizes, smallest first; when set, the fleet bench is all that runs. */
+  fleet?: number[];
+  /** Seconds over which the fleet bench's sandbox spreads a job's returns. */
+  returnWindow: number;
   cpuProfDir?: string;
 }
 
@@ -79,6 +90,8 @@ function readArgs(argv: string[]) {
         warmup: { type: 'string' },
         only: { type: 'string', multiple: true },
         soak: { type: 'string' },
+        fleet: { type: 'string' },
+        'return-window': { type: 'string' },
         'cpu-prof': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -86,6 +99,14 @@ function readArgs(argv: string[]) {
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+}
+
+function fleetSizes(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const sizes = text.split(',').map((item) => item.trim());
+  const counts = sizes.map((item) => (/^\d+$/.test(item) ? Number(item) : NaN));
+  if (counts.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new UsageError(`--fleet: expected minion counts ≥ 1 separated by commas, got ${JSON.stringify(text)}`);
+  return [...new Set(counts)].sort((a, b) => a - b);
 }
 
 /** The options, or undefined when only the help was asked for. */
@@ -99,6 +120,8 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     warmup: seconds('warmup', values.warmup, 4, 0),
     ...chosenParts(values.only),
     soakMinutes: values.soak === undefined ? undefined : seconds('soak', values.soak, 0, 0.1, 'minutes'),
+    fleet: fleetSizes(values.fleet),
+    returnWindow: seconds('return-window', values['return-window'], 0, 0),
     cpuProfDir: values['cpu-prof'],
   };
 }

@@ -118,10 +118,19 @@ export async function cpuMs(pid: number): Promise<number> {
   return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** Resident set size of a process in MiB, from /proc/<pid>/status. */
-export async function residentMiB(pid: number): Promise<number> {
+async function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
-  if (kib === undefined) throw new Error(`no VmRSS for process ${pid}`);
+  const kib = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(status)?.[1];
+  if (kib === undefined) throw new Error(`no ${field} for process ${pid}`);
   return Number(kib) / 1024;
+}
+
+/** Resident set size of a process in MiB, from /proc/<pid>/status. */
+export function residentMiB(pid: number): Promise<number> {
+  return statusMiB(pid, 'VmRSS');
+}
+
+/** The highest resident set size a process has had so far ("high water mark"), in MiB. */
+export function peakResidentMiB(pid: number): Promise<number> {
+  return statusMiB(pid, 'VmHWM');
 }

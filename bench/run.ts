@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { USAGE, UsageError, parseOptions, type BenchOptions, type Suite } from './args.js';
 import { benchEvents, formatEventsBench } from './events.js';
+import { benchFleet, formatFleet } from './fleet.js';
 import { benchHardening, formatHardening } from './hardening.js';
 import { benchOperations, formatOperations } from './operations.js';
 import { benchSoak, formatSoak } from './soak.js';
@@ -31,6 +32,11 @@ async function bench(options: BenchOptions, group: ProcessGroup, configDir: stri
   if (options.soakMinutes !== undefined) {
     console.log(formatSoak(await benchSoak({ minutes: options.soakMinutes })));
     return true;
+  }
+  if (options.fleet !== undefined) {
+    const result = await benchFleet(group, configDir, { sizes: options.fleet, passes: options.rounds, returnWindow: options.returnWindow });
+    console.log(formatFleet(result));
+    return result.cases.every((figures) => figures.failures.length === 0);
   }
   const clean = options.scenarios.length > 0 ? await benchScenarios(options, group, configDir) : true;
   for (const suite of options.suites) console.log(`\n${await SUITE_RUNNERS[suite](options)}`);

@@ -46,9 +46,10 @@ async function waitForFile(file: string, writer: Child): Promise<void> {
 }
 
 /** The sandbox master, its config written as `<configDir>/master` for the API's `-c`. */
-export async function startSandbox(group: ProcessGroup, configDir: string, minions: number): Promise<Child> {
+export async function startSandbox(group: ProcessGroup, configDir: string, minions: number, returnWindow = 0): Promise<Child> {
   const file = join(configDir, 'master');
-  const child = group.spawnNode('sandbox master', [script('../src/sandbox/main.js'), '--minions', String(minions), '--config-out', file]);
+  const window = returnWindow > 0 ? ['--return-window', String(returnWindow)] : [];
+  const child = group.spawnNode('sandbox master', [script('../src/sandbox/main.js'), '--minions', String(minions), ...window, '--config-out', file]);
   await waitForFile(file, child);
   return child;
 }

@@ -34,6 +34,9 @@ Options:
       --sandbox-release V
                          the Salt release the sandbox behaves as (${RELEASE_GENERATIONS.join(', ')},
                          or any 3006.N, 3007.N, 3008.N); default ${DEFAULT_RELEASE}
+      --sandbox-minions N
+                         how many minions the sandbox simulates (minion-1 … minion-N,
+                         accepted, with realistic grains); default 2
       --port N           listen on port N (overrides the section's port)
       --host H           listen on address H (overrides the section's host)
   -l, --log-level L      ${LOG_LEVELS.join(', ')} (default info)
@@ -46,6 +49,7 @@ const OPTIONS = {
   'config-dir': { type: 'string', short: 'c' },
   sandbox: { type: 'boolean' },
   'sandbox-release': { type: 'string' },
+  'sandbox-minions': { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
   'log-level': { type: 'string', short: 'l' },
@@ -58,6 +62,7 @@ interface Args {
   'config-dir'?: string;
   sandbox?: boolean;
   'sandbox-release'?: string;
+  'sandbox-minions'?: string;
   port?: string;
   host?: string;
   'log-level'?: string;
@@ -190,6 +195,16 @@ function sandboxRelease(args: Args): string | undefined {
   }
 }
 
+/** The fleet size named by --sandbox-minions, checked before anything starts. */
+function sandboxMinions(args: Args): number | undefined {
+  const named = args['sandbox-minions'];
+  if (named === undefined) return undefined;
+  if (!args.sandbox) throw new ConfigError('--sandbox-minions needs --sandbox');
+  const count = /^\d+$/.test(named) ? Number(named) : NaN;
+  if (!Number.isSafeInteger(count) || count < 1) throw new ConfigError(`--sandbox-minions: expected a whole number ≥ 1, got ${describeValue(named)}`);
+  return count;
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'doctor') {
     // Loaded only here: serving never needs the doctor's probes.
@@ -211,6 +226,7 @@ async function main(argv: string[]): Promise<void> {
   if (level === undefined) throw new ConfigError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got ${describeValue(args['log-level'])}`);
   const overrides = listenOverrides(args);
   const release = sandboxRelease(args);
+  const minions = sandboxMinions(args);
   let log: Logger;
   try {
     log = createLogger({ level, file: args['log-file'] });
@@ -230,7 +246,7 @@ async function main(argv: string[]): Promise<void> {
       log.warn(`running on the embedded sandbox master (--sandbox given); to use a real Salt master, run with -c <its config dir>, e.g. -c ${MASTER_DEFAULTS.config_dir}`);
       // Loaded only here, so a production start never pulls in the sandbox.
       const { startSandbox } = await import('./sandbox/index.js');
-      sandbox = await startSandbox({ record: false, release });
+      sandbox = await startSandbox({ record: false, release, minions });
       raw = sandbox.config;
       source = 'embedded sandbox master';
     } else {

@@ -103,6 +103,31 @@ describe('salt-api-koa command and the sandbox', () => {
     expect(first).to.include('[WARNING] running on the embedded sandbox master (--sandbox given)');
     await request(result.url!).post('/login').send({ username: 'saltdev', password: 'saltdev', eauth: 'auto' }).expect(200);
   });
+
+  it('--sandbox-minions N simulates minion-1 … minion-N, each accepted and answering', async () => {
+    const result = await run(['--sandbox', '--sandbox-minions', '300', '--port', '0', '--host', '127.0.0.1']);
+    expect(result.code, result.stderr).to.equal('listening');
+    const res = await request(result.url!)
+      .post('/run')
+      .set('Accept', 'application/json')
+      .send([{ client: 'local', tgt: '*', fun: 'test.ping', username: 'saltdev', password: 'saltdev', eauth: 'auto' }])
+      .expect(200);
+    const answers = (res.body as { return: Record<string, unknown>[] }).return[0] ?? {};
+    expect(Object.keys(answers)).to.have.length(300);
+    expect(answers).to.include({ 'minion-1': true, 'minion-300': true });
+  });
+
+  for (const [args, message] of [
+    [['--sandbox', '--sandbox-minions', '0'], '--sandbox-minions: expected a whole number ≥ 1, got "0"'],
+    [['--sandbox', '--sandbox-minions', '1e3'], '--sandbox-minions: expected a whole number ≥ 1, got "1e3"'],
+    [['--sandbox-minions', '10'], '--sandbox-minions needs --sandbox'],
+  ] as const) {
+    it(`refuses ${args.join(' ')}: exit 2, naming the option`, async () => {
+      const result = await run([...args, '--port', '0', '--host', '127.0.0.1']);
+      expect(result.code, result.stderr).to.equal(2);
+      expect(result.stderr).to.include(message);
+    });
+  }
 });
 
 /** The passwd name of `uid`, as the command will see it. */

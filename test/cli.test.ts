@@ -43,7 +43,7 @@ describe('salt-api-koa command', () => {
     const result = await run(['-h']);
     expect(result.code).to.equal(0);
     expect(result.stderr).to.equal('');
-    for (const flag of ['-c, --config-dir', '--sandbox', '--sandbox-release', '--port', '--host', '-l, --log-level', '--log-file', '--version', '-h, --help']) {
+    for (const flag of ['-c, --config-dir', '--sandbox', '--sandbox-release', '--sandbox-minions', '--port', '--host', '-l, --log-level', '--log-file', '--version', '-h, --help']) {
       expect(result.stdout).to.include(flag);
     }
     expect((await run(['--help'])).stdout).to.equal(result.stdout);

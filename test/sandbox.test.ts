@@ -165,6 +165,8 @@ describe('sandbox master', function () {
   before(async () => {
     sandbox = await startSandbox({
       release: RELEASE.version,
+      // Small enough for the flood test below to overrun it with 12 MB.
+      busBacklog: 8 * 1024 * 1024,
       users: {
         saltdev: { password: 'saltdev' },
         limited: { password: 'limited' },

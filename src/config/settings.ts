@@ -23,7 +23,7 @@ const API_OPTIONS: ReadonlySet<string> = new Set([
   'max_request_body_size', 'collect_stats', 'stats_disable_auth', 'static', 'static_path', 'app',
   'app_path', 'root_prefix', 'enable_sessions', 'log_access_file', 'log_error_file', 'api_acl',
   'authorized_ips', 'favicon', 'cors_origin', 'trusted_proxies', 'workers', 'events_heartbeat',
-  'events_ring_size', 'master_timeout', 'master_pool_size', 'token_cache_ttl', 'max_body_depth',
+  'events_ring_size', 'events_ring_bytes', 'master_timeout', 'master_pool_size', 'token_cache_ttl', 'max_body_depth',
   'max_header_size', 'max_url_length', 'headers_timeout', 'request_timeout', 'keepalive_timeout', 'shutdown_grace',
   'event_pull_framing', 'ssh_max_concurrent', 'log_health_checks', 'audit_log_file', 'audit_log_args', 'auth_throttle',
 ]);
@@ -247,6 +247,7 @@ function apiOptions(api: OptionReader): ApiOptions {
     workers: api.integer('workers', 1, 1),
     events_heartbeat: api.seconds('events_heartbeat', 15),
     events_ring_size: api.integer('events_ring_size', 1000, 0),
+    events_ring_bytes: api.integer('events_ring_bytes', 8 * 1024 * 1024, 0),
     master_timeout: api.seconds('master_timeout', 5, true),
     master_pool_size: api.integer('master_pool_size', 32, 1),
     token_cache_ttl: api.seconds('token_cache_ttl', 5),

@@ -80,6 +80,8 @@ export interface ApiOptions {
   workers: number;
   events_heartbeat: number;
   events_ring_size: number;
+  /** Wire bytes of the events kept for replay: a big event (a big fleet's job) is not kept. */
+  events_ring_bytes: number;
   /** Seconds a master request may take before the API answers 503. */
   master_timeout: number;
   /** ZeroMQ REQ sockets kept open to the master's request server. */

@@ -14,7 +14,7 @@ import type { TagFilter } from './tagFilter.js';
 /** The part of EventBus the hub uses. */
 export interface BusFeed {
   readonly connected: boolean;
-  tap(handler: (event: EventFrame) => void): () => void;
+  tap(handler: (event: EventFrame, bytes: number) => void): () => void;
   on(event: 'up' | 'down', listener: () => void): unknown;
   off(event: 'up' | 'down', listener: () => void): unknown;
 }
@@ -22,6 +22,8 @@ export interface BusFeed {
 export interface HubOptions {
   /** Recent events kept for Last-Event-ID replay (`events_ring_size`). */
   ringSize: number;
+  /** Wire bytes of the events the ring may hold (`events_ring_bytes`). */
+  ringBytes: number;
   /** Bytes a subscriber may fall behind before it is cut off. */
   maxQueuedBytes?: number;
 }
@@ -53,9 +55,9 @@ export class EventHub {
     private readonly bus: BusFeed,
     options: HubOptions,
   ) {
-    this.ring = new EventRing(options.ringSize);
+    this.ring = new EventRing(options.ringSize, options.ringBytes);
     this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
-    this.untap = bus.tap((frame) => this.enqueue(this.ring.add(frame.tag, frame.data)));
+    this.untap = bus.tap((frame, bytes) => this.enqueue(this.ring.add(frame.tag, frame.data, bytes)));
     bus.on('up', this.onUp);
     bus.on('down', this.onDown);
   }

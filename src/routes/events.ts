@@ -89,7 +89,7 @@ function eventsEndpoint(deps: RouteDeps, hub: EventHub) {
  * sends `Accept: text/event-stream`, and salt-api never negotiated these endpoints.
  */
 export function registerEvents(app: Koa<ApiState>, deps: RouteDeps): void {
-  const hub = new EventHub(deps.salt.bus, { ringSize: deps.settings.api.events_ring_size });
+  const hub = new EventHub(deps.salt.bus, { ringSize: deps.settings.api.events_ring_size, ringBytes: deps.settings.api.events_ring_bytes });
   app.use(eventsEndpoint(deps, hub));
   const { ws } = websockify(app);
   ws.use((ctx) => {

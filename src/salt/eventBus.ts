@@ -35,6 +35,9 @@ export interface EventBusOptions {
 
 export type EventHandler = (event: EventFrame) => void;
 
+/** A tap also learns the event's size on the wire (its msgpack body), a measure of what its data holds. */
+export type TapHandler = (event: EventFrame, bytes: number) => void;
+
 /** Handlers of one jid; `down` is called when the bus connection drops under them. */
 export interface JidWatch {
   onEvent: EventHandler;
@@ -55,7 +58,7 @@ export class EventBus extends EventEmitter<BusEvents> {
   private backoff: number;
   private reconnectTimer?: NodeJS.Timeout;
   private readonly jidWatches = new Map<string, Set<JidWatch>>();
-  private readonly taps = new Set<EventHandler>();
+  private readonly taps = new Set<TapHandler>();
   private readonly publishedWatchers = new Set<EventHandler>();
   private readonly unclaimed = new Map<string, { at: number; events: EventFrame[] }>();
   private unclaimedCount = 0;
@@ -147,7 +150,7 @@ export class EventBus extends EventEmitter<BusEvents> {
   }
 
   /** Receive every event (for event streams). Returns the unsubscribe function. */
-  tap(handler: EventHandler): () => void {
+  tap(handler: TapHandler): () => void {
     this.taps.add(handler);
     return () => this.taps.delete(handler);
   }
@@ -250,7 +253,7 @@ export class EventBus extends EventEmitter<BusEvents> {
     }
     if (!event) return;
     if (typeof event.data._stamp === 'string') this.zonedStamps = stampIsZoned(event.data._stamp);
-    this.dispatch(event);
+    this.dispatch(event, body.length);
   }
 
   private setDown(): void {
@@ -264,11 +267,11 @@ export class EventBus extends EventEmitter<BusEvents> {
     this.emit('down');
   }
 
-  private dispatch(event: EventFrame): void {
+  private dispatch(event: EventFrame, bytes: number): void {
     for (const watcher of this.publishedWatchers) watcher(event);
     // Framing probes and logout notices are the API's own business, not its clients'.
     if (event.tag.startsWith(INTERNAL_TAG_PREFIX)) return;
-    for (const tap of this.taps) tap(event);
+    for (const tap of this.taps) tap(event, bytes);
     const jid = jidOfTag(event.tag);
     if (jid === undefined) return;
     const watches = this.jidWatches.get(jid);

@@ -5,6 +5,7 @@ import type { EventBus } from './eventBus.js';
 import type { JobCache } from './jobs.js';
 import type { KeyStore } from './keys.js';
 import type { Fleet } from './minions.js';
+import type { ReturnPacer } from './returnPacer.js';
 import type { Timers } from './timers.js';
 import type { SaltRelease } from '../salt/releases.js';
 
@@ -39,6 +40,10 @@ export interface MasterContext {
   readonly jobs: JobCache;
   readonly auth: Auth;
   readonly timers: Timers;
+  /** Turns for delivering returns, a batch per event-loop turn. */
+  readonly returns: ReturnPacer;
+  /** Milliseconds over which a job's returns are spread (0: all answer after the same latency). */
+  readonly returnWindowMs: number;
   readonly recorder: Recorder;
   /** False between `stopMaster()` and `startMaster()`: returns and runner results are lost. */
   readonly online: boolean;

@@ -11,8 +11,11 @@ import { eventStamp } from '../salt/jid.js';
 import { listenUnix, type UnixServer } from './unixSocket.js';
 import type { SaltRelease } from '../salt/releases.js';
 
-/** A subscriber that stops reading is dropped once this much is queued for it. */
-const MAX_SUBSCRIBER_BACKLOG = 8 * 1024 * 1024;
+/**
+ * Default bytes queued for a subscriber before it is dropped as one that stopped reading: room
+ * for every `grains.items` return of 20,000 minions (~3 KB each on the wire) at once.
+ */
+export const DEFAULT_SUBSCRIBER_BACKLOG = 128 * 1024 * 1024;
 /** A firer's frame may not grow beyond this while incomplete. */
 const MAX_FRAME_SIZE = 16 * 1024 * 1024;
 /** What the pull socket holds while a prefixed master waits for the ~2 GB "length" of a plain frame. */
@@ -26,6 +29,7 @@ export class EventBus {
   constructor(
     private readonly sockDir: string,
     private readonly release: SaltRelease,
+    private readonly maxBacklog = DEFAULT_SUBSCRIBER_BACKLOG,
   ) {}
 
   get pubPath(): string {
@@ -64,7 +68,7 @@ export class EventBus {
   private broadcast(plainFrame: Buffer): void {
     const frame = frameFor(plainFrame, this.release.publishFraming);
     for (const socket of this.subscribers) {
-      if (socket.writableLength > MAX_SUBSCRIBER_BACKLOG) {
+      if (socket.writableLength > this.maxBacklog) {
         this.subscribers.delete(socket);
         socket.destroy();
       } else {

@@ -3,7 +3,7 @@
  * ever run on the host), the argument handling of `salt.minion.load_args_and_kwargs`, and the
  * `_return` it sends back, shaped like captures/wire-events.txt.
  */
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import type { SaltMap, SaltValue } from '../salt/types.js';
 import { parseKwarg } from './args.js';
 import type { MasterContext } from './context.js';
@@ -285,6 +285,16 @@ function deliver(ctx: MasterContext, ret: SaltMap): void {
   ctx.bus.fire(`salt/job/${jid}/ret/${id}`, ret);
 }
 
+/**
+ * Where in the return window this minion answers this job: fixed by the pair, so a rerun is
+ * reproducible, and spread evenly over the fleet.
+ */
+function windowOffsetMs(ctx: MasterContext, minion: Minion, jid: string): number {
+  if (ctx.returnWindowMs <= 0) return 0;
+  const fraction = createHash('sha1').update(`${jid}/${minion.id}`).digest().readUInt32BE(0) / 2 ** 32;
+  return fraction * ctx.returnWindowMs;
+}
+
 /** Run one published job on one minion, from receipt to return. */
 export async function runJob(ctx: MasterContext, minion: Minion, pub: SaltMap): Promise<void> {
   const jid = pythonStr(pub.jid);
@@ -292,9 +302,10 @@ export async function runJob(ctx: MasterContext, minion: Minion, pub: SaltMap): 
   const immediate = fun?.immediate === true;
   if (!immediate) minion.running.set(jid, { pid: randomInt(1000, 65536), ...pub });
   try {
-    await ctx.timers.sleep(MINION_LATENCY_MS + (immediate ? 0 : minion.delay * 1000));
+    await ctx.timers.sleep(MINION_LATENCY_MS + windowOffsetMs(ctx, minion, jid) + (immediate ? 0 : minion.delay * 1000));
     if (minion.down) return;
     const ret = await buildReturn(ctx, minion, pub);
+    await ctx.returns.turn();
     // A minion that went down meanwhile, or a master that is not there to receive, loses the return.
     if (!minion.down && ctx.online) deliver(ctx, ret);
   } finally {

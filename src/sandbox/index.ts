@@ -13,7 +13,8 @@ import { Auth, type SandboxUser, type TokenExpireOverride } from './auth.js';
 import { RequestChannel } from './channel.js';
 import { ClearFuncs } from './clearFuncs.js';
 import type { ExecutionRecord, MasterContext, Recorder } from './context.js';
-import { EventBus } from './eventBus.js';
+import { DEFAULT_SUBSCRIBER_BACKLOG, EventBus } from './eventBus.js';
+import { ReturnPacer } from './returnPacer.js';
 import { JobCache } from './jobs.js';
 import { KeyStore, type KeyState } from './keys.js';
 import { Fleet, type SandboxMinionOptions } from './minions.js';
@@ -27,6 +28,7 @@ export type { SandboxUser } from './auth.js';
 export type { ExecutionRecord } from './context.js';
 export type { SandboxMinionOptions } from './minions.js';
 export { RELEASE_GENERATIONS, DEFAULT_RELEASE } from '../salt/releases.js';
+export { DEFAULT_SUBSCRIBER_BACKLOG } from './eventBus.js';
 
 export interface SandboxOptions {
   /** The Salt release to behave as, e.g. `3006.27` (default: the newest, release.ts). */
@@ -56,6 +58,16 @@ export interface SandboxOptions {
   replyDelay?: number;
   /** Keep `requests` and `executed`; default true. Off for long-running processes. */
   record?: boolean;
+  /**
+   * Seconds over which a job's returns are spread, each minion answering at its own point in the
+   * window, as a real fleet does; default 0 (every minion answers after the same few milliseconds).
+   */
+  returnWindow?: number;
+  /**
+   * Bytes the bus queues for a subscriber that does not read before dropping it; default
+   * {@link DEFAULT_SUBSCRIBER_BACKLOG} (128 MiB, every `grains.items` return of 20,000 minions).
+   */
+  busBacklog?: number;
 }
 
 export interface Sandbox {
@@ -154,7 +166,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     timers,
   );
   const release = saltRelease(options.release);
-  const bus = new EventBus(sockDir, release);
+  const bus = new EventBus(sockDir, release, options.busBacklog ?? DEFAULT_SUBSCRIBER_BACKLOG);
   const recorder: Recorder = { requests: [], executed: [], enabled: options.record ?? true };
   let online = false;
   let port = options.retPort ?? 0;
@@ -179,6 +191,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     jobs: new JobCache(),
     auth,
     timers,
+    returns: new ReturnPacer(),
+    returnWindowMs: Math.max(0, options.returnWindow ?? 0) * 1000,
     recorder,
     get online() {
       return online;

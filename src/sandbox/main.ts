@@ -1,7 +1,9 @@
 /**
  * Run a sandbox master as its own process (benchmarks, `npm start` without a real master):
  *
- *   node dist/src/sandbox/main.js [--minions N] [--release 3006.27] [--config-out FILE]
+ *   node dist/src/sandbox/main.js [--minions N] [--return-window S] [--release 3006.27] [--config-out FILE]
+ *
+ * `--minions N` simulates minion-1 … minion-N; `--return-window S` spreads each job's returns over S seconds.
  *
  * The master config is written as YAML to FILE (atomically, so a reader never sees half of it) or
  * printed as one line of JSON on stdout. Runs until SIGTERM or SIGINT.
@@ -15,6 +17,7 @@ import { saltRelease } from '../salt/releases.js';
 const { values } = parseArgs({
   options: {
     minions: { type: 'string' },
+    'return-window': { type: 'string' },
     release: { type: 'string' },
     'config-out': { type: 'string' },
   },
@@ -23,6 +26,12 @@ const { values } = parseArgs({
 const minions = values.minions === undefined ? undefined : Number(values.minions);
 if (minions !== undefined && (!Number.isInteger(minions) || minions < 0)) {
   console.error(`--minions expects a non-negative integer, got ${values.minions}`);
+  process.exit(2);
+}
+
+const returnWindow = values['return-window'] === undefined ? undefined : Number(values['return-window']);
+if (returnWindow !== undefined && !(Number.isFinite(returnWindow) && returnWindow >= 0)) {
+  console.error(`--return-window expects a non-negative number of seconds, got ${values['return-window']}`);
   process.exit(2);
 }
 
@@ -35,7 +44,7 @@ try {
 }
 
 // A long-running master would only grow the request/execution logs meant for tests.
-const sandbox = await startSandbox({ minions, release, record: false });
+const sandbox = await startSandbox({ minions, release, returnWindow, record: false });
 
 const out = values['config-out'];
 if (out === undefined) {

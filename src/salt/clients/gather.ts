@@ -37,10 +37,9 @@ export async function runJob(
     call.onJob?.(pub.jid);
     watch = new JobWatch(salt.bus, pub.jid, signal);
     release();
-    const expected = new Set(pub.minions);
-    const outcome: JobOutcome = { jid: pub.jid, expected, missing: new Set(pub.missing), returns: watch.returns };
-    await gather(call, salt, watch, signal, outcome, request.timeout * 1000, gatherTimeout * 1000);
-    return outcome;
+    for (const id of pub.minions) watch.expect(id);
+    await gather(call, salt, watch, signal, request.timeout * 1000, gatherTimeout * 1000);
+    return { jid: pub.jid, expected: watch.expected, missing: new Set(pub.missing), returns: watch.returns };
   } finally {
     release();
     watch?.close();
@@ -52,18 +51,17 @@ async function gather(
   salt: SaltContext,
   watch: JobWatch,
   signal: Signal,
-  outcome: JobOutcome,
   timeoutMs: number,
   gatherMs: number,
 ): Promise<void> {
   let deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (watch.outstanding(outcome.expected).length === 0) return;
+    if (!watch.waiting) return;
     if (Date.now() < deadline) {
       await signal.wait(deadline);
       continue;
     }
-    const running = await findJobRound(call, salt, watch, signal, outcome, gatherMs);
+    const running = await findJobRound(call, salt, watch, signal, gatherMs);
     if (running === 0) return;
     deadline = Date.now();
   }
@@ -75,10 +73,9 @@ async function findJobRound(
   salt: SaltContext,
   watch: JobWatch,
   signal: Signal,
-  outcome: JobOutcome,
   gatherMs: number,
 ): Promise<number> {
-  const outstanding = watch.outstanding(outcome.expected);
+  const outstanding = watch.outstanding();
   const roundEnd = Date.now() + gatherMs;
   const release = salt.bus.retain();
   let finder: JobWatch | undefined;
@@ -86,7 +83,7 @@ async function findJobRound(
     const pub = await salt.master.publish({
       tgt: outstanding,
       fun: 'saltutil.find_job',
-      arg: [outcome.jid],
+      arg: [watch.jid],
       tgt_type: 'list',
       ret: '',
       jid: '',
@@ -95,16 +92,16 @@ async function findJobRound(
     if (!pub) return 0;
     finder = new JobWatch(salt.bus, pub.jid, signal);
     release();
-    while (Date.now() < roundEnd && watch.outstanding(outcome.expected).length > 0) {
+    while (Date.now() < roundEnd && watch.waiting) {
       await signal.wait(roundEnd);
     }
     let running = 0;
     for (const [id, data] of finder.returns) {
       const retcode = typeof data.retcode === 'number' ? data.retcode : 0;
-      if (retcode > 0) outcome.expected.delete(id);
+      if (retcode > 0) watch.forget(id);
       else if (stillRunning(data)) {
         running++;
-        outcome.expected.add(id);
+        watch.expect(id);
       }
     }
     return running;

@@ -2,6 +2,9 @@
  * Collects one job's returns from the bus. The watch is registered synchronously right after
  * the publish reply, and the bus keeps earlier events while the caller retains it, so no
  * return is missed. Arrivals and a dropped bus are reported through a shared {@link Signal}.
+ *
+ * The minions still owed a return are kept as a set updated on each arrival, so waiting on a
+ * fleet costs O(1) per return; the outstanding list is only built when a find_job round asks.
  */
 import { Errors } from '../../errors.js';
 import type { EventBus } from '../eventBus.js';
@@ -12,6 +15,10 @@ import type { Signal } from './signal.js';
 export class JobWatch {
   /** Return event data by minion id, in arrival order. */
   readonly returns = new Map<string, SaltMap>();
+  /** Minions the job was sent to (grows when find_job finds others running it). */
+  readonly expected = new Set<string>();
+  /** The expected minions that have not returned yet. */
+  private readonly owed = new Set<string>();
   private readonly unwatch: () => void;
 
   constructor(bus: EventBus, readonly jid: string, signal: Signal) {
@@ -21,14 +28,33 @@ export class JobWatch {
         if (!event.tag.startsWith(retPrefix) || !('return' in event.data)) return;
         const id = typeof event.data.id === 'string' ? event.data.id : event.tag.slice(retPrefix.length);
         this.returns.set(id, event.data);
+        this.owed.delete(id);
         signal.notify();
       },
       onDown: () => signal.fail(Errors.MasterUnavailable()),
     });
   }
 
-  outstanding(expected: Iterable<string>): string[] {
-    return [...expected].filter((id) => !this.returns.has(id));
+  /** Wait for a return from `id` too (unless it already came). */
+  expect(id: string): void {
+    this.expected.add(id);
+    if (!this.returns.has(id)) this.owed.add(id);
+  }
+
+  /** Stop waiting for `id`: it will not return. */
+  forget(id: string): void {
+    this.expected.delete(id);
+    this.owed.delete(id);
+  }
+
+  /** Whether some expected minion has not returned yet. */
+  get waiting(): boolean {
+    return this.owed.size > 0;
+  }
+
+  /** The expected minions that have not returned yet, in the order they were expected. */
+  outstanding(): string[] {
+    return [...this.owed];
   }
 
   close(): void {
