@@ -81,8 +81,10 @@ export class ByteWriter {
   /** `count` spaces. */
   spaces(count: number): void {
     this.ensure(count);
-    this.buf.fill(0x20, this.pos, this.pos + count);
-    this.pos += count;
+    const buf = this.buf;
+    const end = this.pos + count;
+    for (let pos = this.pos; pos < end; pos++) buf[pos] = 0x20;
+    this.pos = end;
   }
 
   /** A copy of what was written since the last take, leaving the writer empty (its buffer is reused). */
