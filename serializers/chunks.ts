@@ -26,8 +26,10 @@ export interface ChunkOptions {
 export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { chunkSize: 256 * 1024, sliceNodes: 20_000 };
 
 /**
- * Containers this deep are rendered member by member, deeper ones in one piece: an answer's
- * minions sit at depth 2 (`{"return": [{minion: …}]}`) and their maps (grains) at 3, and
- * `/jobs/<jid>`'s `info[0].Result` at 3. One minion's return is the smallest piece.
+ * Containers less deep than this are rendered member by member, deeper ones in one piece: an
+ * answer's minions are the members of depth 2 (`{"return": [{minion: …}]}`), their maps (grains)
+ * at depth 3 are split by member too, and so is `/jobs/<jid>`'s `info[0].Result` (depth 3). One
+ * member of a minion's map (one grain, one state's result) is the smallest piece: a chunk may
+ * exceed `chunkSize` by that much.
  */
 export const STREAM_DEPTH = 4;

@@ -422,33 +422,41 @@ class Emitter {
     this.indent = this.indents.pop() ?? -1;
   }
 
-  /** `node` for the top of the document: containers down to STREAM_DEPTH member by member. */
+  /** `node` for the top of the document: non-empty containers down to STREAM_DEPTH member by member. */
   private *streamNode(value: unknown, depth: number, mapping: boolean, chunkSize: number): Generator<Uint8Array, void, undefined> {
-    if (depth >= STREAM_DEPTH || !isContainer(value)) {
+    if (depth >= STREAM_DEPTH || !isContainer(value) || (Array.isArray(value) && value.length === 0)) {
       this.node(value, mapping, false);
-    } else if (Array.isArray(value) ? value.length === 0 : this.sortedKeys(value).length === 0) {
-      this.node(value, mapping, false);
-    } else {
-      this.mappingContext = mapping;
-      this.simpleKeyContext = false;
-      if (!this.anchorOrAlias(value)) return;
-      if (Array.isArray(value)) {
+    } else if (Array.isArray(value)) {
+      if (this.streamStart(value, mapping)) {
         this.beginSequence();
         for (const item of value) {
           this.sequenceItem();
           yield* this.streamNode(item, depth + 1, false, chunkSize);
         }
-      } else {
+        this.indent = this.indents.pop() ?? -1;
+      }
+    } else {
+      const keys = this.sortedKeys(value);
+      if (keys.length === 0) {
+        this.node(value, mapping, false);
+      } else if (this.streamStart(value, mapping)) {
         this.increaseIndent(false, false);
         const types = dictInfo(value)?.types;
-        for (const key of this.sortedKeys(value)) {
+        for (const key of keys) {
           this.mappingKey(key, types);
           yield* this.streamNode(value[key], depth + 1, true, chunkSize);
         }
+        this.indent = this.indents.pop() ?? -1;
       }
-      this.indent = this.indents.pop() ?? -1;
     }
     if (this.w.pos >= chunkSize) yield this.w.take();
+  }
+
+  /** What `node` does before a container's members; false when it was an alias (nothing more to write). */
+  private streamStart(value: Container, mapping: boolean): boolean {
+    this.mappingContext = mapping;
+    this.simpleKeyContext = false;
+    return this.anchorOrAlias(value);
   }
 
   private emptyFlow(open: string, close: string): void {
