@@ -177,17 +177,23 @@ describe('streamed answers over HTTP', function () {
   let h: Harness;
   let token: string;
   /** Set by the test while a probe is out: what the rendering saw when it ended. */
-  const watch = { probeAnswered: false, endedBeforeProbe: undefined as boolean | undefined };
+  const watch = { probeAnswered: false, endedBeforeProbe: undefined as boolean | undefined, abandoned: 0 };
   const watched: Serializer = {
     ...jsonSerializer,
     *renderChunks(value, options) {
       let chunks = 0;
-      for (const chunk of jsonSerializer.renderChunks!(value, options)) {
-        if (chunk.length > 0) chunks++;
-        yield chunk;
+      let ended = false;
+      try {
+        for (const chunk of jsonSerializer.renderChunks!(value, options)) {
+          if (chunk.length > 0) chunks++;
+          yield chunk;
+        }
+        ended = true;
+        // Only big answers are watched: the probe's own is one chunk.
+        if (chunks > 1) watch.endedBeforeProbe = !watch.probeAnswered;
+      } finally {
+        if (!ended) watch.abandoned++;
       }
-      // Only big answers are watched: the probe's own is one chunk.
-      if (chunks > 1) watch.endedBeforeProbe = !watch.probeAnswered;
     },
   };
 
@@ -251,13 +257,17 @@ describe('streamed answers over HTTP', function () {
     expect(watch.endedBeforeProbe).to.equal(false);
   });
 
-  it('a client leaving mid-stream does not stop the server from serving', async () => {
+  it('a client leaving mid-stream stops the rendering, and the server goes on serving', async () => {
+    watch.abandoned = 0;
     for (let i = 0; i < 3; i++) {
       const big = await open(h.url, '/minions', { 'X-Auth-Token': token, Accept: i % 2 === 0 ? 'application/json' : 'application/x-yaml' });
       await new Promise((resolve) => big.res.once('data', resolve));
       big.abort();
     }
     await h.http.get('/').expect(200);
+    // The two JSON ones went through the watched renderer; each was left unfinished.
+    for (let wait = 0; wait < 100 && watch.abandoned < 2; wait++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(watch.abandoned).to.equal(2);
     const whole = await open(h.url, '/minions', { 'X-Auth-Token': token });
     const body = JSON.parse((await readAll(whole.res)).toString('utf8')) as { return: Record<string, unknown>[] };
     expect(Object.keys(body.return[0]!)).to.have.length(MINIONS_COUNT);
