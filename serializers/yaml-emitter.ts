@@ -225,10 +225,29 @@ function numberText(value: number | bigint | PyFloat): string {
 type ScalarStyle = 'plain' | 'single' | 'double';
 
 /**
+ * A word `analyze` would find nothing in: letters, digits and `_./-`, not starting with `.` or `-`
+ * (so no `---`/`...` start, no indicator, no space, break or special character). Most of Salt's
+ * strings are such words; they skip the full analysis.
+ */
+function isPlainWord(text: string): boolean {
+  const length = text.length;
+  if (length === 0) return false;
+  const first = text.charCodeAt(0);
+  if (first === 0x2e || first === 0x2d) return false;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    // 0-9, A-Z, a-z, `_`, `.`, `/`, `-`
+    if (!((code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f || (code >= 0x2d && code <= 0x2f))) return false;
+  }
+  return true;
+}
+
+/**
  * libyaml `yaml_emitter_select_scalar_style` for a block-context scalar; `plainImplicit` says
  * whether the text, written plain, reads back as the same type (SafeRepresenter).
  */
 function selectStyle(text: string, plainImplicit: boolean, simpleKey: boolean): ScalarStyle {
+  if (isPlainWord(text)) return plainImplicit ? 'plain' : 'single';
   const analysis = analyze(text);
   if (analysis.plainAllowed && plainImplicit && !(text.length === 0 && simpleKey)) return 'plain';
   return analysis.singleQuotedAllowed ? 'single' : 'double';
@@ -391,7 +410,7 @@ class Emitter {
   private node(value: unknown, mapping: boolean, simpleKey: boolean): void {
     this.mappingContext = mapping;
     this.simpleKeyContext = simpleKey;
-    if (!isContainer(value)) {
+    if (typeof value !== 'object' || value === null || !isContainer(value)) {
       this.scalarValue(value);
       return;
     }
