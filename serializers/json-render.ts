@@ -203,25 +203,30 @@ function* findUnserializable(value: unknown, sliceNodes: number): Generator<Buff
 export function* renderJsonChunks(value: unknown, options: ChunkOptions): Generator<Uint8Array, void, undefined> {
   const w = new ByteWriter(Math.min(options.chunkSize, 64 * 1024));
   let checked = false;
+  // Called once a chunk's worth is written: the first time, the whole value is checked first.
   function* flush(): Generator<Uint8Array, void, undefined> {
-    if (w.pos < options.chunkSize) return;
     if (!checked) {
       if (yield* findUnserializable(value, options.sliceNodes)) throw Errors.NotSerializable();
       checked = true;
     }
     yield w.take();
   }
+  // Generators only for the containers split by member; everything else is written in one call.
   function* member(item: unknown, depth: number): Generator<Uint8Array, void, undefined> {
     if (depth < STREAM_DEPTH && isContainer(item)) yield* container(item, depth);
     else writeValue(w, item);
-    yield* flush();
+    if (w.pos >= options.chunkSize) yield* flush();
   }
   function* container(node: unknown[] | Record<string, unknown>, depth: number): Generator<Uint8Array, void, undefined> {
+    const split = depth + 1 < STREAM_DEPTH;
     if (Array.isArray(node)) {
       w.byte(OPEN_BRACKET);
       for (let i = 0; i < node.length; i++) {
         if (i > 0) writeSeparator(w, COMMA);
-        yield* member(node[i], depth + 1);
+        const item = node[i];
+        if (split && isContainer(item)) yield* container(item, depth + 1);
+        else writeValue(w, item);
+        if (w.pos >= options.chunkSize) yield* flush();
       }
       w.byte(CLOSE_BRACKET);
       return;
@@ -235,7 +240,9 @@ export function* renderJsonChunks(value: unknown, options: ChunkOptions): Genera
       first = false;
       writeString(w, key);
       writeSeparator(w, COLON);
-      yield* member(item, depth + 1);
+      if (split && isContainer(item)) yield* container(item, depth + 1);
+      else writeValue(w, item);
+      if (w.pos >= options.chunkSize) yield* flush();
     }
     w.byte(CLOSE_BRACE);
   }
