@@ -206,6 +206,12 @@ function sortStrKeys(keys: string[]): string[] {
   return keys.sort();
 }
 
+/** Whether a mapping has a member that is written (one not holding `undefined`). */
+function hasMembers(mapping: Record<string, unknown>): boolean {
+  for (const key in mapping) if (Object.hasOwn(mapping, key) && mapping[key] !== undefined) return true;
+  return false;
+}
+
 function isContainer(value: unknown): value is Container {
   return typeof value === 'object' && value !== null && (Array.isArray(value) || isPlainObject(value));
 }
@@ -441,34 +447,46 @@ class Emitter {
     this.indent = this.indents.pop() ?? -1;
   }
 
-  /** `node` for the top of the document: non-empty containers down to STREAM_DEPTH member by member. */
+  /**
+   * `node` for the top of the document: non-empty containers down to STREAM_DEPTH member by
+   * member, handing out a chunk whenever one is full. Generators only for those containers.
+   */
   private *streamNode(value: unknown, depth: number, mapping: boolean, chunkSize: number): Generator<Uint8Array, void, undefined> {
-    if (depth >= STREAM_DEPTH || !isContainer(value) || (Array.isArray(value) && value.length === 0)) {
+    if (!this.isSplit(value, depth)) {
       this.node(value, mapping, false);
     } else if (Array.isArray(value)) {
       if (this.streamStart(value, mapping)) {
         this.beginSequence();
         for (const item of value) {
           this.sequenceItem();
-          yield* this.streamNode(item, depth + 1, false, chunkSize);
+          if (this.isSplit(item, depth + 1)) yield* this.streamNode(item, depth + 1, false, chunkSize);
+          else this.node(item, false, false);
+          if (this.w.pos >= chunkSize) yield this.w.take();
         }
         this.indent = this.indents.pop() ?? -1;
       }
-    } else {
-      const keys = this.sortedKeys(value);
-      if (keys.length === 0) {
-        this.node(value, mapping, false);
-      } else if (this.streamStart(value, mapping)) {
-        this.increaseIndent(false, false);
-        const types = dictInfo(value)?.types;
-        for (const key of keys) {
-          this.mappingKey(key, types);
-          yield* this.streamNode(value[key], depth + 1, true, chunkSize);
-        }
-        this.indent = this.indents.pop() ?? -1;
+    } else if (this.streamStart(value, mapping)) {
+      this.increaseIndent(false, false);
+      const types = dictInfo(value)?.types;
+      for (const key of this.sortedKeys(value)) {
+        this.mappingKey(key, types);
+        const member = value[key];
+        if (this.isSplit(member, depth + 1)) yield* this.streamNode(member, depth + 1, true, chunkSize);
+        else this.node(member, true, false);
+        if (this.w.pos >= chunkSize) yield this.w.take();
       }
+      this.indent = this.indents.pop() ?? -1;
     }
     if (this.w.pos >= chunkSize) yield this.w.take();
+  }
+
+  /**
+   * Whether `value` is written member by member: a container above STREAM_DEPTH with members
+   * (an empty one is written `[]` or `{}` by `node`).
+   */
+  private isSplit(value: unknown, depth: number): value is Container {
+    if (depth >= STREAM_DEPTH || !isContainer(value)) return false;
+    return Array.isArray(value) ? value.length > 0 : hasMembers(value);
   }
 
   /** What `node` does before a container's members; false when it was an alias (nothing more to write). */
