@@ -212,11 +212,6 @@ export function* renderJsonChunks(value: unknown, options: ChunkOptions): Genera
     yield w.take();
   }
   // Generators only for the containers split by member; everything else is written in one call.
-  function* member(item: unknown, depth: number): Generator<Uint8Array, void, undefined> {
-    if (depth < STREAM_DEPTH && isContainer(item)) yield* container(item, depth);
-    else writeValue(w, item);
-    if (w.pos >= options.chunkSize) yield* flush();
-  }
   function* container(node: unknown[] | Record<string, unknown>, depth: number): Generator<Uint8Array, void, undefined> {
     const split = depth + 1 < STREAM_DEPTH;
     if (Array.isArray(node)) {
@@ -246,6 +241,8 @@ export function* renderJsonChunks(value: unknown, options: ChunkOptions): Genera
     }
     w.byte(CLOSE_BRACE);
   }
-  yield* member(value, 0);
+  if (isContainer(value)) yield* container(value, 0);
+  else writeValue(w, value);
+  // Rendered to the end without an error: what is left needs no check.
   if (w.pos > 0) yield w.take();
 }
