@@ -13,6 +13,7 @@ import { renderYamlBytes, renderYamlChunks } from '../serializers/yaml-emitter.j
 import { createDefaultRegistry, jsonSerializer, type Serializer } from '../serializers/index.js';
 import type { ChunkOptions } from '../serializers/chunks.js';
 import { renderReply } from '../middleware/replyBody.js';
+import { setMember } from '../serializers/set-member.js';
 import { packNewSpec, unpack } from '../src/salt/codec.js';
 import { defaultGrains } from '../src/sandbox/grains.js';
 import type { SaltValue } from '../src/salt/types.js';
@@ -76,7 +77,7 @@ describe('chunked rendering (serializers/chunks.ts)', () => {
       fc.property(MINIONS, TINY, (minions, options: ChunkOptions) => {
         const returns = decoded(minions) as Record<string, SaltValue>;
         const result: Record<string, SaltValue> = {};
-        for (const [id, value] of Object.entries(returns)) result[id] = { return: value, retcode: 0 };
+        for (const [id, value] of Object.entries(returns)) setMember(result, id, { return: value, retcode: 0 });
         const answer = { info: [{ Function: 'grains.items', Result: result }], return: [returns] };
         const whole = renderYamlBytes(answer);
         expect(joined(renderYamlChunks(answer, options)).equals(whole)).to.equal(true);
