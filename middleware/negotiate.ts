@@ -1,11 +1,13 @@
 /**
  * Picks the output format from the Accept header before anything runs (salt-api runs the job
- * and only then answers 406; we refuse first), and renders `ctx.state.reply` on the way out.
+ * and only then answers 406; we refuse first), and renders `ctx.state.reply` on the way out:
+ * whole, or streamed when it is big (middleware/replyBody.ts).
  */
 import type { Next } from 'koa';
 import { Errors } from '../src/errors.js';
 import type { ApiContext } from '../src/state.js';
 import { contentTypeOf, type SerializerRegistry } from '../serializers/registry.js';
+import { renderReply } from './replyBody.js';
 
 /**
  * `unnegotiated` marks requests whose answer is not data (salt-api turns negotiation off for
@@ -19,9 +21,9 @@ export function negotiate(registry: SerializerRegistry, unnegotiated: (ctx: ApiC
     if (ctx.state.reply === undefined) return;
     const serializer = ctx.state.serializer;
     if (!serializer.render) throw Errors.Unexpected();
-    let rendered: string | Buffer;
+    let rendered: Awaited<ReturnType<typeof renderReply>>;
     try {
-      rendered = serializer.render(ctx.state.reply);
+      rendered = await renderReply(serializer, ctx.state.reply);
     } catch {
       throw Errors.NotSerializable();
     }

@@ -6,6 +6,6 @@ export { renderYaml } from './yaml-emitter.js';
 export { formSerializer, parseForm } from './form.js';
 export { textSerializer, parseText } from './text.js';
 export { DEFAULT_YAML_LIMITS, loadSafeYaml, type YamlLimits } from './safe-yaml.js';
-export type { ParseOptions, Serializer } from './types.js';
+export type { ChunkOptions, ParseOptions, Serializer } from './types.js';
 export { PyFloat, isIndexKey, orderedEntries, orderedKeys, type PyKey } from './python-values.js';
 export { pythonFloatRepr, pythonJsonNumber, pythonNumber } from './python-number.js';

@@ -4,6 +4,10 @@
  * fastify's content-type parser, and each format may carry its own body limit.
  */
 
+import type { ChunkOptions } from './chunks.js';
+
+export type { ChunkOptions } from './chunks.js';
+
 export interface ParseOptions {
   /** Maximum nesting depth of arrays/objects accepted in a body. */
   maxDepth: number;
@@ -22,6 +26,12 @@ export interface Serializer {
   parseBytes?(bytes: Buffer, options: ParseOptions): unknown;
   /** Render a response value. */
   render?(value: unknown): string | Buffer;
+  /**
+   * Optional, beside `render`: the same bytes as a series of chunks, so that a big answer is
+   * streamed instead of built whole (contract in serializers/chunks.ts). Without it every answer
+   * is rendered by `render`.
+   */
+  renderChunks?(value: unknown, options: ChunkOptions): Iterable<Uint8Array>;
   /** The exact Content-Type header sent with rendered output (defaults to the first media type). */
   readonly contentType?: string;
 }

@@ -7,6 +7,8 @@
  * complex keys, and plain, single- and double-quoted scalars folded at 80 columns.
  */
 
+import { ByteWriter } from './byte-writer.js';
+import { STREAM_DEPTH, type ChunkOptions } from './chunks.js';
 import { pythonNumber } from './python-number.js';
 import { PyFloat, dictInfo, orderedKeys, type PyKey } from './python-values.js';
 import { bytesToText, isPlainObject } from './value-kinds.js';
@@ -20,6 +22,7 @@ const MAX_SIMPLE_KEY_BYTES = 128;
 const SPACE = 0x20;
 const LINE_FEED = 0x0a;
 const SINGLE_QUOTE = 0x27;
+const BACKSLASH = 0x5c;
 
 type Container = unknown[] | Record<string, unknown>;
 
@@ -192,14 +195,25 @@ function sortTypedKeys(mapping: Record<string, unknown>, types: ReadonlyMap<stri
   return keys;
 }
 
-function isContainer(value: unknown): value is Container {
-  return typeof value === 'object' && value !== null && (Array.isArray(value) || isPlainObject(value));
+/**
+ * Str keys in code point order. The default sort compares UTF-16 units, which is the same order
+ * unless a key holds a surrogate (a character beyond U+FFFF): only then is the slower comparison needed.
+ */
+function sortStrKeys(keys: string[]): string[] {
+  for (const key of keys) {
+    for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) >= 0xd800) return keys.sort(compareCodePoints);
+  }
+  return keys.sort();
 }
 
-/** A scalar as SafeRepresenter makes it: its text, and whether plain text reads back as the same type. */
-interface Scalar {
-  readonly text: string;
-  readonly plainImplicit: boolean;
+/** Whether a mapping has a member that is written (one not holding `undefined`). */
+function hasMembers(mapping: Record<string, unknown>): boolean {
+  for (const key in mapping) if (Object.hasOwn(mapping, key) && mapping[key] !== undefined) return true;
+  return false;
+}
+
+function isContainer(value: unknown): value is Container {
+  return typeof value === 'object' && value !== null && (Array.isArray(value) || isPlainObject(value));
 }
 
 /** SafeRepresenter's int and float text (`.nan`, `.inf`, `1.0e-05`, `1.0e+16`). */
@@ -214,33 +228,53 @@ function numberText(value: number | bigint | PyFloat): string {
   return text.includes('e') && !text.includes('.') ? text.replace('e', '.0e') : text;
 }
 
-function stringScalar(text: string): Scalar {
-  return { text, plainImplicit: resolvePlainScalar(text, true) === 'str' };
-}
+type ScalarStyle = 'plain' | 'single' | 'double';
 
-function toScalar(value: unknown): Scalar {
-  switch (typeof value) {
-    case 'string':
-      return stringScalar(value);
-    case 'number':
-      return { text: numberText(value), plainImplicit: true };
-    case 'boolean':
-      return { text: value ? 'true' : 'false', plainImplicit: true };
-    case 'bigint':
-      return { text: numberText(value), plainImplicit: true };
-    case 'undefined':
-      return { text: 'null', plainImplicit: true };
-    default:
-      if (value === null) return { text: 'null', plainImplicit: true };
-      if (value instanceof Uint8Array) return stringScalar(bytesToText(value));
-      if (value instanceof PyFloat) return { text: numberText(value), plainImplicit: true };
-      // Salt's `represent_undefined`: objects YAML has no tag for are written as a null.
-      return { text: 'NULL', plainImplicit: true };
+/**
+ * A word `analyze` would find nothing in: letters, digits and `_./-`, not starting with `.` or `-`
+ * (so no `---`/`...` start, no indicator, no space, break or special character). Most of Salt's
+ * strings are such words; they skip the full analysis.
+ */
+function isPlainWord(text: string): boolean {
+  const length = text.length;
+  if (length === 0) return false;
+  const first = text.charCodeAt(0);
+  if (first === 0x2e || first === 0x2d) return false;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    // 0-9, A-Z, a-z, `_`, `.`, `/`, `-`
+    if (!((code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f || (code >= 0x2d && code <= 0x2f))) return false;
   }
+  return true;
 }
 
+/**
+ * libyaml `yaml_emitter_select_scalar_style` for a block-context scalar; `plainImplicit` says
+ * whether the text, written plain, reads back as the same type (SafeRepresenter).
+ */
+function selectStyle(text: string, plainImplicit: boolean, simpleKey: boolean): ScalarStyle {
+  if (isPlainWord(text)) return plainImplicit ? 'plain' : 'single';
+  const analysis = analyze(text);
+  if (analysis.plainAllowed && plainImplicit && !(text.length === 0 && simpleKey)) return 'plain';
+  return analysis.singleQuotedAllowed ? 'single' : 'double';
+}
+
+/** Keys and short values repeat from mapping to mapping (every minion's grains): their styles are remembered, this many at most. */
+const STYLE_CACHE = 4096;
+/** Values up to this length have their style remembered. */
+const CACHED_VALUE_LENGTH = 64;
+/** Mappings with this many keys have their sorted keys remembered by shape… */
+const SHAPE_MIN_KEYS = 8;
+/** …for this many shapes at most. */
+const SHAPE_CACHE = 256;
+
+/**
+ * The emitter's output goes to a {@link ByteWriter}; `render` drives it over the whole value,
+ * `chunks` over containers down to {@link STREAM_DEPTH} member by member, handing out what was
+ * written every `chunkSize` bytes. Both write exactly the same bytes.
+ */
 class Emitter {
-  private out = '';
+  private readonly w: ByteWriter;
   private column = 0;
   private indent = -1;
   private readonly indents: number[] = [];
@@ -248,73 +282,218 @@ class Emitter {
   private indention = true;
   private mappingContext = false;
   private simpleKeyContext = false;
-  /** Sorted keys of each mapping (members holding `undefined` left out), computed once. */
-  private readonly keys = new Map<object, string[]>();
-  /** Anchor of every container met more than once; `null` for those met once. */
-  private readonly anchors = new Map<object, string | null>();
+  /** Sorted keys of each mapping, kept only when containers are shared (they are then walked twice). */
+  private keys: Map<object, string[]> | undefined;
+  /** Anchor of every container met more than once. */
+  private readonly anchors = new Map<object, string>();
   private readonly written = new Set<object>();
-  private lastAnchor = 0;
+  /** The last key list sorted for each first key: mappings of one shape (every minion's grains) are sorted once. */
+  private readonly shapes = new Map<string, { readonly keys: string[]; readonly sorted: string[] }>();
+  /** Styles of short str values and keys, which repeat from minion to minion. */
+  private readonly keyStyles = new Map<string, ScalarStyle>();
+  private readonly valueStyles = new Map<string, ScalarStyle>();
 
-  render(value: unknown): string {
-    this.findShared(value);
+  constructor(initialSize: number) {
+    this.w = new ByteWriter(initialSize);
+  }
+
+  render(value: unknown): ByteWriter {
+    const walk = this.findShared(value, Infinity);
+    while (walk.next().done !== true) continue;
     this.node(value, false, false);
     // Document end: libyaml closes the last line.
     this.writeIndent();
-    return this.out;
+    return this.w;
   }
 
+  *chunks(value: unknown, options: ChunkOptions): Generator<Uint8Array, void, undefined> {
+    yield* this.findShared(value, options.sliceNodes);
+    yield* this.streamNode(value, 0, false, options.chunkSize);
+    this.writeIndent();
+    if (this.w.pos > 0) yield this.w.take();
+  }
+
+  /** A mapping's keys as SafeRepresenter sorts them, members holding `undefined` left out. */
   private sortedKeys(mapping: Record<string, unknown>): string[] {
-    let keys = this.keys.get(mapping);
-    if (keys === undefined) {
-      const types = dictInfo(mapping)?.types;
-      keys = types === undefined ? Object.keys(mapping).sort(compareCodePoints) : sortTypedKeys(mapping, types);
-      keys = keys.filter((key) => mapping[key] !== undefined);
-      this.keys.set(mapping, keys);
+    let keys = this.keys?.get(mapping);
+    if (keys !== undefined) return keys;
+    const types = dictInfo(mapping)?.types;
+    keys = types === undefined ? this.sortStrKeys(Object.keys(mapping)) : sortTypedKeys(mapping, types);
+    for (const key of keys) {
+      if (mapping[key] === undefined) {
+        keys = keys.filter((kept) => mapping[kept] !== undefined);
+        break;
+      }
     }
+    this.keys?.set(mapping, keys);
     return keys;
   }
 
-  /** PyYAML's `anchor_node`: number containers in the order their second occurrence is reached. */
-  private findShared(value: unknown): void {
-    if (!isContainer(value)) return;
-    if (this.anchors.has(value)) {
-      if (this.anchors.get(value) === null) this.anchors.set(value, `id${String(++this.lastAnchor).padStart(3, '0')}`);
-      return;
+  private sortStrKeys(keys: string[]): string[] {
+    if (keys.length < SHAPE_MIN_KEYS) return sortStrKeys(keys);
+    const first = keys[0] as string;
+    const shape = this.shapes.get(first);
+    if (shape !== undefined && shape.keys.length === keys.length && shape.keys.every((key, i) => key === keys[i])) return shape.sorted;
+    const sorted = sortStrKeys([...keys]);
+    if (this.shapes.size >= SHAPE_CACHE) this.shapes.clear();
+    this.shapes.set(first, { keys, sorted });
+    return sorted;
+  }
+
+  /**
+   * PyYAML's `anchor_node` marks every container met more than once. Found with one walk in any
+   * order (most answers share nothing); only when something is shared are the anchors numbered
+   * in PyYAML's order. Without recursion, yielding an empty chunk every `sliceNodes` containers.
+   */
+  private *findShared(value: unknown, sliceNodes: number): Generator<Uint8Array, void, undefined> {
+    const seen = new WeakSet<object>();
+    const shared = new Set<object>();
+    const stack: Container[] = [];
+    if (isContainer(value)) stack.push(value);
+    let visited = 0;
+    for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+      if (seen.has(node)) {
+        shared.add(node);
+        continue;
+      }
+      seen.add(node);
+      if (Array.isArray(node)) {
+        for (const item of node) if (isContainer(item)) stack.push(item);
+      } else {
+        const keys = Object.keys(node);
+        for (let i = 0; i < keys.length; i++) {
+          const member = node[keys[i] as string];
+          if (isContainer(member)) stack.push(member);
+        }
+      }
+      if (++visited % sliceNodes === 0) yield EMPTY;
     }
-    this.anchors.set(value, null);
-    if (Array.isArray(value)) {
-      for (const item of value) this.findShared(item);
-    } else {
-      for (const key of this.sortedKeys(value)) this.findShared(value[key]);
+    if (shared.size > 0) yield* this.numberShared(value, shared, sliceNodes);
+  }
+
+  /** Anchors numbered in the order the second occurrences are reached, depth first, a mapping's members in key order. */
+  private *numberShared(value: unknown, shared: ReadonlySet<object>, sliceNodes: number): Generator<Uint8Array, void, undefined> {
+    this.keys = new Map();
+    const met = new Set<object>();
+    const stack: unknown[] = [value];
+    let visited = 0;
+    while (stack.length > 0) {
+      const node = stack.pop();
+      if (!isContainer(node)) continue;
+      if (shared.has(node)) {
+        if (met.has(node)) {
+          if (!this.anchors.has(node)) this.anchors.set(node, `id${String(this.anchors.size + 1).padStart(3, '0')}`);
+          continue;
+        }
+        met.add(node);
+      }
+      if (Array.isArray(node)) {
+        for (let i = node.length - 1; i >= 0; i--) stack.push(node[i]);
+      } else {
+        const keys = this.sortedKeys(node);
+        for (let i = keys.length - 1; i >= 0; i--) stack.push(node[keys[i] as string]);
+      }
+      if (++visited % sliceNodes === 0) yield EMPTY;
     }
+  }
+
+  /** An alias (`*id001`, returns false: nothing more to write) or an anchor (`&id001`) before a container. */
+  private anchorOrAlias(value: Container): boolean {
+    if (this.anchors.size === 0) return true;
+    const anchor = this.anchors.get(value);
+    if (anchor === undefined) return true;
+    if (this.written.has(value)) {
+      this.writeIndicator('*', true, false, false);
+      this.writeAnchor(anchor);
+      return false;
+    }
+    this.written.add(value);
+    this.writeIndicator('&', true, false, false);
+    this.writeAnchor(anchor);
+    return true;
   }
 
   private node(value: unknown, mapping: boolean, simpleKey: boolean): void {
     this.mappingContext = mapping;
     this.simpleKeyContext = simpleKey;
-    if (!isContainer(value)) {
-      this.scalar(toScalar(value));
+    if (typeof value !== 'object' || value === null || !isContainer(value)) {
+      this.scalarValue(value);
       return;
     }
-    const anchor = this.anchors.get(value) ?? null;
-    if (anchor !== null) {
-      if (this.written.has(value)) {
-        this.writeIndicator('*', true, false, false);
-        this.writeAnchor(anchor);
+    if (!this.anchorOrAlias(value)) return;
+    if (Array.isArray(value)) {
+      if (value.length === 0) {
+        this.emptyFlow('[', ']');
         return;
       }
-      this.written.add(value);
-      this.writeIndicator('&', true, false, false);
-      this.writeAnchor(anchor);
-    }
-    if (Array.isArray(value)) {
-      if (value.length === 0) this.emptyFlow('[', ']');
-      else this.blockSequence(value);
+      this.beginSequence();
+      for (const item of value) {
+        this.sequenceItem();
+        this.node(item, false, false);
+      }
     } else {
       const keys = this.sortedKeys(value);
-      if (keys.length === 0) this.emptyFlow('{', '}');
-      else this.blockMapping(value, keys);
+      if (keys.length === 0) {
+        this.emptyFlow('{', '}');
+        return;
+      }
+      this.increaseIndent(false, false);
+      const types = dictInfo(value)?.types;
+      for (const key of keys) {
+        this.mappingKey(key, types);
+        this.node(value[key], true, false);
+      }
     }
+    this.indent = this.indents.pop() ?? -1;
+  }
+
+  /**
+   * `node` for the top of the document: non-empty containers down to STREAM_DEPTH member by
+   * member, handing out a chunk whenever one is full. Generators only for those containers.
+   */
+  private *streamNode(value: unknown, depth: number, mapping: boolean, chunkSize: number): Generator<Uint8Array, void, undefined> {
+    if (!this.isSplit(value, depth)) {
+      this.node(value, mapping, false);
+    } else if (Array.isArray(value)) {
+      if (this.streamStart(value, mapping)) {
+        this.beginSequence();
+        for (const item of value) {
+          this.sequenceItem();
+          if (this.isSplit(item, depth + 1)) yield* this.streamNode(item, depth + 1, false, chunkSize);
+          else this.node(item, false, false);
+          if (this.w.pos >= chunkSize) yield this.w.take();
+        }
+        this.indent = this.indents.pop() ?? -1;
+      }
+    } else if (this.streamStart(value, mapping)) {
+      this.increaseIndent(false, false);
+      const types = dictInfo(value)?.types;
+      for (const key of this.sortedKeys(value)) {
+        this.mappingKey(key, types);
+        const member = value[key];
+        if (this.isSplit(member, depth + 1)) yield* this.streamNode(member, depth + 1, true, chunkSize);
+        else this.node(member, true, false);
+        if (this.w.pos >= chunkSize) yield this.w.take();
+      }
+      this.indent = this.indents.pop() ?? -1;
+    }
+    if (this.w.pos >= chunkSize) yield this.w.take();
+  }
+
+  /**
+   * Whether `value` is written member by member: a container above STREAM_DEPTH with members
+   * (an empty one is written `[]` or `{}` by `node`).
+   */
+  private isSplit(value: unknown, depth: number): value is Container {
+    if (depth >= STREAM_DEPTH || !isContainer(value)) return false;
+    return Array.isArray(value) ? value.length > 0 : hasMembers(value);
+  }
+
+  /** What `node` does before a container's members; false when it was an alias (nothing more to write). */
+  private streamStart(value: Container, mapping: boolean): boolean {
+    this.mappingContext = mapping;
+    this.simpleKeyContext = false;
+    return this.anchorOrAlias(value);
   }
 
   private emptyFlow(open: string, close: string): void {
@@ -322,56 +501,105 @@ class Emitter {
     this.writeIndicator(close, false, false, false);
   }
 
-  private blockSequence(items: readonly unknown[]): void {
+  private beginSequence(): void {
     // Under a mapping key the dash stays at the key's column (`key:\n- item`).
     this.increaseIndent(false, this.mappingContext && !this.indention);
-    for (const item of items) {
-      this.writeIndent();
-      this.writeIndicator('-', true, false, true);
-      this.node(item, false, false);
-    }
-    this.indent = this.indents.pop() ?? -1;
   }
 
-  private blockMapping(mapping: Record<string, unknown>, keys: readonly string[]): void {
-    this.increaseIndent(false, false);
-    const types = dictInfo(mapping)?.types;
-    for (const key of keys) {
+  private sequenceItem(): void {
+    this.writeIndent();
+    this.writeIndicator('-', true, false, true);
+  }
+
+  /** A mapping key and its `:`, simple or in the `?` form. */
+  private mappingKey(key: string, types: ReadonlyMap<string, PyKey> | undefined): void {
+    this.writeIndent();
+    const typed = types?.get(key);
+    if (this.isSimpleKey(key)) {
+      if (typed === undefined) this.keyScalar(key);
+      else this.node(typed, true, true);
+      this.writeIndicator(':', false, false, false);
+    } else {
+      this.writeIndicator('?', true, false, true);
+      this.node(typed === undefined ? key : typed, true, false);
       this.writeIndent();
-      const typed = types?.get(key);
-      const keyNode = typed === undefined ? key : typed;
-      if (this.isSimpleKey(key)) {
-        this.node(keyNode, true, true);
-        this.writeIndicator(':', false, false, false);
-      } else {
-        this.writeIndicator('?', true, false, true);
-        this.node(keyNode, true, false);
-        this.writeIndent();
-        this.writeIndicator(':', true, false, true);
-      }
-      this.node(mapping[key], true, false);
+      this.writeIndicator(':', true, false, true);
     }
-    this.indent = this.indents.pop() ?? -1;
   }
 
   /** libyaml `yaml_emitter_check_simple_key`; multi-line keys always take the `?` form. */
   private isSimpleKey(key: string): boolean {
     for (let i = 0; i < key.length; i++) if (isBreak(key.charCodeAt(i))) return false;
-    return Buffer.byteLength(key, 'utf8') <= MAX_SIMPLE_KEY_BYTES;
+    // A UTF-16 unit is at most 3 bytes of UTF-8: short keys need no byte count.
+    return key.length * 3 <= MAX_SIMPLE_KEY_BYTES || Buffer.byteLength(key, 'utf8') <= MAX_SIMPLE_KEY_BYTES;
   }
 
-  /** libyaml `yaml_emitter_select_scalar_style` then `yaml_emitter_process_scalar`. */
-  private scalar({ text, plainImplicit }: Scalar): void {
-    const analysis = analyze(text);
-    let style: 'plain' | 'single' | 'double' = 'plain';
-    if (!analysis.plainAllowed || (text.length === 0 && this.simpleKeyContext) || !plainImplicit) style = 'single';
-    if (style === 'single' && !analysis.singleQuotedAllowed) style = 'double';
-    this.increaseIndent(true, false);
+  /** A str key in simple-key context, its style remembered. */
+  private keyScalar(key: string): void {
+    this.mappingContext = true;
+    this.simpleKeyContext = true;
+    let style = this.keyStyles.get(key);
+    if (style === undefined) {
+      style = selectStyle(key, resolvePlainScalar(key, true) === 'str', true);
+      if (this.keyStyles.size >= STYLE_CACHE) this.keyStyles.clear();
+      this.keyStyles.set(key, style);
+    }
+    this.scalar(key, style);
+  }
+
+  /** A scalar as SafeRepresenter makes it: its text, and whether plain text reads back as the same type. */
+  private scalarValue(value: unknown): void {
+    switch (typeof value) {
+      case 'string':
+        this.stringScalar(value);
+        return;
+      case 'number':
+      case 'bigint':
+        this.typedScalar(numberText(value));
+        return;
+      case 'boolean':
+        this.typedScalar(value ? 'true' : 'false');
+        return;
+      case 'undefined':
+        this.typedScalar('null');
+        return;
+      default:
+        if (value === null) this.typedScalar('null');
+        else if (value instanceof Uint8Array) this.stringScalar(bytesToText(value));
+        else if (value instanceof PyFloat) this.typedScalar(numberText(value));
+        // Salt's `represent_undefined`: objects YAML has no tag for are written as a null.
+        else this.typedScalar('NULL');
+    }
+  }
+
+  private stringScalar(text: string): void {
+    if (this.simpleKeyContext || text.length > CACHED_VALUE_LENGTH) {
+      this.scalar(text, selectStyle(text, resolvePlainScalar(text, true) === 'str', this.simpleKeyContext));
+      return;
+    }
+    let style = this.valueStyles.get(text);
+    if (style === undefined) {
+      style = selectStyle(text, resolvePlainScalar(text, true) === 'str', false);
+      if (this.valueStyles.size >= STYLE_CACHE) this.valueStyles.clear();
+      this.valueStyles.set(text, style);
+    }
+    this.scalar(text, style);
+  }
+
+  private typedScalar(text: string): void {
+    this.scalar(text, selectStyle(text, true, this.simpleKeyContext));
+  }
+
+  /** libyaml `yaml_emitter_process_scalar`. */
+  private scalar(text: string, style: ScalarStyle): void {
+    // libyaml's increase_indent(flow) for the scalar's own lines, undone after.
+    const outer = this.indent;
+    this.indent = outer < 0 ? BEST_INDENT : outer + BEST_INDENT;
     const allowBreaks = !this.simpleKeyContext;
     if (style === 'plain') this.writePlain(text, allowBreaks);
     else if (style === 'single') this.writeSingleQuoted(text, allowBreaks);
     else this.writeDoubleQuoted(text, allowBreaks);
-    this.indent = this.indents.pop() ?? -1;
+    this.indent = outer;
   }
 
   private increaseIndent(flow: boolean, indentless: boolean): void {
@@ -381,7 +609,7 @@ class Emitter {
   }
 
   private putBreak(): void {
-    this.out += '\n';
+    this.w.byte(LINE_FEED);
     this.column = 0;
   }
 
@@ -389,59 +617,66 @@ class Emitter {
     const indent = Math.max(this.indent, 0);
     if (!this.indention || this.column > indent || (this.column === indent && !this.whitespace)) this.putBreak();
     if (this.column < indent) {
-      this.out += ' '.repeat(indent - this.column);
+      this.w.spaces(indent - this.column);
       this.column = indent;
     }
     this.whitespace = true;
     this.indention = true;
   }
 
+  /** Indicators are one ASCII character each. */
   private writeIndicator(indicator: string, needWhitespace: boolean, isWhitespace: boolean, isIndention: boolean): void {
     if (needWhitespace && !this.whitespace) {
-      this.out += ' ';
+      this.w.byte(SPACE);
       this.column++;
     }
-    this.out += indicator;
-    this.column += indicator.length;
+    this.w.byte(indicator.charCodeAt(0));
+    this.column++;
     this.whitespace = isWhitespace;
     this.indention = this.indention && isIndention;
   }
 
   private writeAnchor(name: string): void {
-    this.out += name;
+    this.w.ascii(name);
     this.column += name.length;
     this.whitespace = false;
     this.indention = false;
   }
 
   /**
-   * The writers below append text in runs and keep `column` per character. Plain and
+   * The writers below write text in runs and keep `column` per character. Plain and
    * single-quoted text never holds characters beyond the BMP (they are not printable for
    * libyaml, which forces double quotes), so one UTF-16 unit is one column there.
    */
   private writePlain(text: string, allowBreaks: boolean): void {
     if (!this.whitespace && text.length > 0) {
-      this.out += ' ';
+      this.w.byte(SPACE);
       this.column++;
     }
-    let spaces = false;
-    let start = 0;
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === SPACE) {
-        if (allowBreaks && !spaces && this.column > BEST_WIDTH && text.charCodeAt(i + 1) !== SPACE) {
-          this.out += text.slice(start, i);
-          this.writeIndent();
-          start = i + 1;
+    // No break is possible before the column passes the width: the common case is one run.
+    if (!allowBreaks || this.column + text.length <= BEST_WIDTH + 1 || !text.includes(' ')) {
+      this.w.text(text);
+      this.column += text.length;
+    } else {
+      let spaces = false;
+      let start = 0;
+      for (let i = 0; i < text.length; i++) {
+        if (text.charCodeAt(i) === SPACE) {
+          if (!spaces && this.column > BEST_WIDTH && text.charCodeAt(i + 1) !== SPACE) {
+            this.w.textRange(text, start, i);
+            this.writeIndent();
+            start = i + 1;
+          } else {
+            this.column++;
+          }
+          spaces = true;
         } else {
           this.column++;
+          spaces = false;
         }
-        spaces = true;
-      } else {
-        this.column++;
-        spaces = false;
       }
+      this.w.textRange(text, start, text.length);
     }
-    this.out += text.slice(start);
     this.whitespace = false;
     this.indention = false;
   }
@@ -456,7 +691,7 @@ class Emitter {
       const code = text.charCodeAt(i);
       if (code === SPACE) {
         if (allowBreaks && !spaces && this.column > BEST_WIDTH && i !== 0 && i !== last && text.charCodeAt(i + 1) !== SPACE) {
-          this.out += text.slice(start, i);
+          this.w.textRange(text, start, i);
           this.writeIndent();
           start = i + 1;
         } else {
@@ -464,13 +699,13 @@ class Emitter {
         }
         spaces = true;
       } else if (isBreak(code)) {
-        this.out += text.slice(start, i);
+        this.w.textRange(text, start, i);
         if (code === LINE_FEED) {
           // A single line break inside quotes reads back as a space, so the first one is doubled.
           if (!breaks) this.putBreak();
           this.putBreak();
         } else {
-          this.out += text[i];
+          this.w.textRange(text, i, i + 1);
           this.column = 0;
         }
         start = i + 1;
@@ -479,7 +714,8 @@ class Emitter {
       } else {
         if (breaks) this.writeIndent();
         if (code === SINGLE_QUOTE) {
-          this.out += text.slice(start, i) + "'";
+          this.w.textRange(text, start, i);
+          this.w.byte(SINGLE_QUOTE);
           this.column++;
           start = i;
         }
@@ -489,7 +725,7 @@ class Emitter {
         breaks = false;
       }
     }
-    this.out += text.slice(start);
+    this.w.textRange(text, start, text.length);
     if (breaks) this.writeIndent();
     this.writeIndicator("'", false, false, false);
     this.whitespace = false;
@@ -506,17 +742,18 @@ class Emitter {
       const width = code > 0xffff ? 2 : 1;
       if (!isPrintable(code) || isBreak(code) || code === 0x22 || code === 0x5c) {
         const escape = escapeFor(code);
-        this.out += text.slice(start, i) + escape;
+        this.w.textRange(text, start, i);
+        this.w.ascii(escape);
         this.column += escape.length;
         start = i + width;
         spaces = false;
       } else if (code === SPACE) {
         if (allowBreaks && !spaces && this.column > BEST_WIDTH && i !== 0 && i !== last) {
-          this.out += text.slice(start, i);
+          this.w.textRange(text, start, i);
           this.writeIndent();
           // A space at the start of the next line would be lost on reading: escape it.
           if (text.charCodeAt(i + 1) === SPACE) {
-            this.out += '\\';
+            this.w.byte(BACKSLASH);
             this.column++;
           }
           start = i + 1;
@@ -530,14 +767,28 @@ class Emitter {
       }
       i += width - 1;
     }
-    this.out += text.slice(start);
+    this.w.textRange(text, start, text.length);
     this.writeIndicator('"', false, false, false);
     this.whitespace = false;
     this.indention = false;
   }
 }
 
+/** Yielded while looking for shared containers: no bytes yet, a turn for the event loop. */
+const EMPTY = Buffer.alloc(0);
+
+/** The YAML salt-api would send for `value`, trailing newline included, as UTF-8 bytes. */
+export function renderYamlBytes(value: unknown): Buffer {
+  return new Emitter(4096).render(value).take();
+}
+
 /** The YAML text salt-api would send for `value`, trailing newline included. */
 export function renderYaml(value: unknown): string {
-  return new Emitter().render(value);
+  const w = new Emitter(4096).render(value);
+  return w.buf.toString('utf8', 0, w.pos);
+}
+
+/** The same bytes as {@link renderYamlBytes}, in chunks (serializers/chunks.ts). */
+export function renderYamlChunks(value: unknown, options: ChunkOptions): Generator<Uint8Array, void, undefined> {
+  return new Emitter(Math.min(options.chunkSize, 64 * 1024)).chunks(value, options);
 }

@@ -6,7 +6,7 @@
 
 import { DEFAULT_YAML_LIMITS, loadSafeYaml } from './safe-yaml.js';
 import type { ParseOptions, Serializer } from './types.js';
-import { renderYaml } from './yaml-emitter.js';
+import { renderYamlBytes, renderYamlChunks } from './yaml-emitter.js';
 
 export function parseYaml(text: string, options: ParseOptions): unknown {
   return loadSafeYaml(text, { ...DEFAULT_YAML_LIMITS, maxDepth: options.maxDepth });
@@ -17,5 +17,6 @@ export const yamlSerializer: Serializer = {
   mediaTypes: ['application/x-yaml', 'text/yaml'],
   contentType: 'application/x-yaml',
   parse: parseYaml,
-  render: renderYaml,
+  render: renderYamlBytes,
+  renderChunks: renderYamlChunks,
 };

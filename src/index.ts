@@ -10,7 +10,7 @@ export { SerializerRegistry, createDefaultRegistry, contentTypeOf, type Serializ
 export { renderJson } from '../serializers/json.js';
 export { renderYaml } from '../serializers/yaml-emitter.js';
 export { PyFloat, orderedEntries } from '../serializers/python-values.js';
-export type { ParseOptions } from '../serializers/types.js';
+export type { ChunkOptions, ParseOptions } from '../serializers/types.js';
 export { badRequest } from './errors.js';
 export type { Settings, ApiOptions, MasterSettings } from './config/types.js';
 export type { Lowstate, LowstateChunk, SaltToken, EventFrame, SaltValue } from './salt/types.js';
