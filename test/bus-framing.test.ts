@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { BusFrameReader, frameFor, type BusFraming } from '../src/salt/busFraming.js';
-import { decodeOne, packEventFrame, parseEventBody, frameBody } from '../src/salt/codec.js';
+import { decodeOne, packEventFrame, parseEventBody, frameBody, unpack, unpackSliced } from '../src/salt/codec.js';
 import { MsgpackExtent } from '../src/salt/msgpackExtent.js';
 import { defaultGrains } from '../src/sandbox/grains.js';
 import type { SaltMap, SaltValue } from '../src/salt/types.js';
@@ -119,6 +119,31 @@ describe('msgpack extent', () => {
 
   it('refuses the byte that starts no msgpack value', () => {
     expect(() => new MsgpackExtent().scan(Buffer.from([0x92, 0x01, 0xc1]))).to.throw(/0xc1/);
+  });
+});
+
+describe('msgpack decoded in slices', () => {
+  it('gives the value a whole decode gives, for any value and any slice size', async () => {
+    await fc.assert(
+      fc.asyncProperty(msgpackValue, fc.integer({ min: 1, max: 64 }), async (bytes, sliceBytes) => {
+        let pauses = 0;
+        const sliced = await unpackSliced(bytes, () => Promise.resolve(void pauses++), sliceBytes);
+        expect(sliced).to.deep.equal(unpack(bytes));
+      }),
+      seeded(300),
+    );
+  });
+
+  it('pauses about once per slice of a 20 MB event, between minions', async () => {
+    const result: SaltMap = {};
+    for (let i = 0; i < 10_000; i++) result[`minion-${i}`] = { return: defaultGrains(`minion-${i}`, i), retcode: 0, success: true };
+    const payload = Buffer.from(frameBody(decodeOne(packEventFrame({ tag: 't', data: { return: result as SaltValue } }))!.value)!);
+    const data = payload.subarray(payload.indexOf('\n\n') + 2);
+    let pauses = 0;
+    const sliced = await unpackSliced(data, () => Promise.resolve(void pauses++), 256 * 1024);
+    expect(sliced).to.deep.equal(unpack(data));
+    // Each pause comes after at least a slice; a slice ends at most one minion past its size.
+    expect(pauses).to.be.within(Math.floor(data.length / (256 * 1024 + 4096)), Math.ceil(data.length / (256 * 1024)));
   });
 });
 

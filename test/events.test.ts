@@ -149,6 +149,20 @@ describe('GET /events', () => {
     expect(client.events().map((block) => block.tag)).to.deep.equal(['filter/a/1', 'filter/c', 'filter/a/2/deep', 'filter/c']);
   });
 
+  it('keeps bus order around an event too big to decode in one go (decoded in slices)', async () => {
+    const client = track(await stream(h, `/events?token=${token}&tag=order/*`));
+    const big: SaltMap = {};
+    for (let i = 0; i < 3000; i++) big[`minion-${i}`] = { text: `${'x'.repeat(600)}${i}` };
+    h.sandbox.fireEvent('order/1', { n: 1 });
+    h.sandbox.fireEvent('order/2', big);
+    h.sandbox.fireEvent('order/3', { n: 3 });
+    await client.waitFor((text) => text.includes('tag: order/3'), 20_000);
+    expect(client.events().map((block) => block.tag)).to.deep.equal(['order/1', 'order/2', 'order/3']);
+    const data = (JSON.parse(client.events()[1]!.data!) as { data: SaltMap }).data;
+    expect(Object.keys(data).filter((key) => key.startsWith('minion-'))).to.have.length(3000);
+    expect(data['minion-2999']).to.deep.equal({ text: `${'x'.repeat(600)}2999` });
+  });
+
   it('refuses absurd tag filters with 400', async () => {
     const many = Array.from({ length: 40 }, (_, i) => `tag=t${i}`).join('&');
     await h.http.get(`/events?token=${token}&${many}`).expect(400);

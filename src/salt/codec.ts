@@ -268,33 +268,77 @@ class Decoder {
   }
 
   private array(length: number): SaltValue[] {
-    // Every item takes at least one byte: a length beyond what is left cannot be satisfied.
-    if (length > this.end - this.pos) throw new IncompleteMsgpack();
+    this.checkArrayLength(length);
     const items = new Array<SaltValue>(length);
     for (let i = 0; i < length; i++) items[i] = this.read();
     return items;
   }
 
   private map(length: number): SaltMap {
-    if (length * 2 > this.end - this.pos) throw new IncompleteMsgpack();
+    this.checkMapLength(length);
     const object: SaltMap = {};
     let order: string[] | undefined;
     let types: Map<string, PyKey> | undefined;
     for (let i = 0; i < length; i++) {
       const raw = this.key();
-      let key: string;
-      if (typeof raw === 'string') key = raw;
-      else if (raw instanceof Uint8Array) key = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
-      else if (raw === null || typeof raw === 'number' || typeof raw === 'bigint' || typeof raw === 'boolean' || raw instanceof PyFloat) {
-        key = keyText(raw);
-        (types ??= new Map()).set(key, raw);
-      } else throw new Error('a msgpack map key must be a string, a number, a boolean or nil');
-      const value = this.read();
-      order = readMember(object, order, key, value);
+      const key = memberName(raw);
+      if (isTypedKey(raw)) (types ??= new Map()).set(key, raw);
+      order = readMember(object, order, key, this.read());
     }
-    if (order !== undefined) attachKeyOrder(object, order);
-    if (types !== undefined) attachKeyTypes(object, types);
-    return object;
+    return finishMap(object, order, types);
+  }
+
+  /** A member of a container read in slices: a scalar at once, a container in slices itself. */
+  private member(depth: number, between: () => Promise<void> | undefined): SaltValue | Promise<SaltValue> {
+    const token = this.src[this.pos];
+    return depth === 0 || token === undefined || containerHeader(token) === undefined ? this.read() : this.readSliced(depth, between);
+  }
+
+  private checkArrayLength(length: number): void {
+    // Every item takes at least one byte: a length beyond what is left cannot be satisfied.
+    if (length > this.end - this.pos) throw new IncompleteMsgpack();
+  }
+
+  private checkMapLength(length: number): void {
+    if (length * 2 > this.end - this.pos) throw new IncompleteMsgpack();
+  }
+
+  /**
+   * What {@link read} returns, for a value that may be huge: containers down to `depth` levels are
+   * read a member at a time, with `between` awaited after each, so the caller can give the event
+   * loop a turn; deeper values (one minion's return, say) are read whole.
+   */
+  async readSliced(depth: number, between: () => Promise<void> | undefined): Promise<SaltValue> {
+    const token = this.src[this.pos];
+    const header = depth === 0 || token === undefined ? undefined : containerHeader(token);
+    if (header === undefined) return this.read();
+    this.pos++;
+    const length = header.width === 0 ? header.length : header.width === 2 ? this.u16() : this.u32();
+    if (header.kind === 'array') {
+      this.checkArrayLength(length);
+      const items = new Array<SaltValue>(length);
+      for (let i = 0; i < length; i++) {
+        const item = this.member(depth - 1, between);
+        items[i] = item instanceof Promise ? await item : item;
+        const paused = between();
+        if (paused !== undefined) await paused;
+      }
+      return items;
+    }
+    this.checkMapLength(length);
+    const object: SaltMap = {};
+    let order: string[] | undefined;
+    let types: Map<string, PyKey> | undefined;
+    for (let i = 0; i < length; i++) {
+      const raw = this.key();
+      const key = memberName(raw);
+      if (isTypedKey(raw)) (types ??= new Map()).set(key, raw);
+      const value = this.member(depth - 1, between);
+      order = readMember(object, order, key, value instanceof Promise ? await value : value);
+      const paused = between();
+      if (paused !== undefined) await paused;
+    }
+    return finishMap(object, order, types);
   }
 
   private ext(length: number): SaltValue {
@@ -304,6 +348,42 @@ class Decoder {
     this.pos += length;
     return saltExtension(type, data) ?? (new MsgpackExt(type, data) as unknown as SaltValue);
   }
+}
+
+/** A map key's property name: a str as is, bytes as UTF-8, a number, bool or nil as Python's json.dumps writes it. */
+function memberName(raw: SaltValue): string {
+  if (typeof raw === 'string') return raw;
+  if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+  if (isTypedKey(raw)) return keyText(raw);
+  throw new Error('a msgpack map key must be a string, a number, a boolean or nil');
+}
+
+/** A key that is not a str, whose type the map must remember for the renderers. */
+function isTypedKey(raw: SaltValue): raw is PyKey {
+  return raw === null || typeof raw === 'number' || typeof raw === 'bigint' || typeof raw === 'boolean' || raw instanceof PyFloat;
+}
+
+function finishMap(object: SaltMap, order: string[] | undefined, types: Map<string, PyKey> | undefined): SaltMap {
+  if (order !== undefined) attachKeyOrder(object, order);
+  if (types !== undefined) attachKeyTypes(object, types);
+  return object;
+}
+
+interface ContainerHeader {
+  kind: 'map' | 'array';
+  /** Bytes of length after the token (0: the length is in the token). */
+  width: 0 | 2 | 4;
+  /** The length, when it is in the token. */
+  length: number;
+}
+
+/** The container a msgpack token starts, or undefined for any other value. */
+function containerHeader(token: number): ContainerHeader | undefined {
+  if (token >= 0x80 && token < 0x90) return { kind: 'map', width: 0, length: token & 0x0f };
+  if (token >= 0x90 && token < 0xa0) return { kind: 'array', width: 0, length: token & 0x0f };
+  if (token === 0xdc || token === 0xdd) return { kind: 'array', width: token === 0xdc ? 2 : 4, length: 0 };
+  if (token === 0xde || token === 0xdf) return { kind: 'map', width: token === 0xde ? 2 : 4, length: 0 };
+  return undefined;
 }
 
 /** ASCII bytes (at most 8) as a string, without a loop of concatenations. */
@@ -349,6 +429,29 @@ export function saltExtension(type: number, data: Uint8Array): SaltValue | undef
 export function unpack(buffer: Uint8Array): SaltValue {
   const decoder = new Decoder(buffer);
   const value = decoder.read();
+  if (decoder.offset !== buffer.length) throw new Error('extra bytes after the msgpack value');
+  return value;
+}
+
+/** Levels of a huge value read a member at a time by {@link unpackSliced}: an event, its data, the data's members (minions). */
+const SLICED_DEPTH = 3;
+
+/**
+ * {@link unpack} for a value too big to decode in one turn of the event loop (a `/jobs/<jid>` of
+ * thousands of minions arrives as one event of tens of MB): `pause` is awaited each time about
+ * `sliceBytes` more have been read, between members of the top levels, so the API keeps answering
+ * other requests meanwhile. The value is the same {@link unpack} gives.
+ */
+export async function unpackSliced(buffer: Uint8Array, pause: () => Promise<void>, sliceBytes: number): Promise<SaltValue> {
+  const decoder = new Decoder(buffer);
+  let mark = 0;
+  // No promise while the slice lasts: the decoder awaits only when there is a pause to take.
+  const between = (): Promise<void> | undefined => {
+    if (decoder.offset - mark < sliceBytes) return undefined;
+    mark = decoder.offset;
+    return pause();
+  };
+  const value = await decoder.readSliced(SLICED_DEPTH, between);
   if (decoder.offset !== buffer.length) throw new Error('extra bytes after the msgpack value');
   return value;
 }
@@ -590,17 +693,32 @@ export function packEventFrame(event: EventFrame): Buffer {
   return packNewSpec({ head: {}, body });
 }
 
-/** Split an event frame's `body` into tag and data; undefined when the body is not an event. */
-export function parseEventBody(body: Uint8Array): EventFrame | undefined {
+/** An event body's tag and its msgpack payload; undefined when the body is not an event. */
+function splitEventBody(body: Uint8Array): { tag: string; payload: Buffer } | undefined {
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const split = bytes.indexOf(TAG_SEPARATOR);
   if (split < 0) return undefined;
-  const tag = bytes.subarray(0, split).toString('utf8');
-  const data = unpack(bytes.subarray(split + TAG_SEPARATOR.length));
+  return { tag: bytes.subarray(0, split).toString('utf8'), payload: bytes.subarray(split + TAG_SEPARATOR.length) };
+}
+
+/** An event's data is a mapping; anything else is read as an empty one. */
+function eventOf(tag: string, data: SaltValue): EventFrame {
   if (data === null || typeof data !== 'object' || Array.isArray(data) || data instanceof Uint8Array || data instanceof PyFloat) {
     return { tag, data: {} };
   }
   return { tag, data };
+}
+
+/** Split an event frame's `body` into tag and data; undefined when the body is not an event. */
+export function parseEventBody(body: Uint8Array): EventFrame | undefined {
+  const split = splitEventBody(body);
+  return split && eventOf(split.tag, unpack(split.payload));
+}
+
+/** {@link parseEventBody} for a huge body, decoded in slices ({@link unpackSliced}). */
+export async function parseEventBodySliced(body: Uint8Array, pause: () => Promise<void>, sliceBytes: number): Promise<EventFrame | undefined> {
+  const split = splitEventBody(body);
+  return split && eventOf(split.tag, await unpackSliced(split.payload, pause, sliceBytes));
 }
 
 /** Pull the body out of a decoded outer frame, or undefined when it is not one. */

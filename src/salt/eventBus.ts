@@ -10,7 +10,8 @@
  */
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
-import { frameBody, parseEventBody } from './codec.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { frameBody, parseEventBody, parseEventBodySliced } from './codec.js';
 import { BusFrameReader, type BusFraming } from './busFraming.js';
 import { EventFirer, INTERNAL_TAG_PREFIX, type FireOutcome, type PullFramingSetting } from './eventFirer.js';
 import { jidOfTag, eventStamp, stampIsZoned } from './jid.js';
@@ -45,6 +46,14 @@ export interface JidWatch {
 }
 
 /** How long an unclaimed job event is kept for a watcher that registers late. */
+/**
+ * Event bodies past this size are decoded in slices, the event loop getting a turn between them:
+ * a `/jobs/<jid>` of a big fleet is one event of tens of MB, whose decoding in one go held every
+ * other request up for several hundred milliseconds.
+ */
+const SLICED_EVENT_BYTES = 1024 * 1024;
+/** About this many bytes decoded between two turns of the event loop. */
+const DECODE_SLICE_BYTES = 256 * 1024;
 const UNCLAIMED_TTL_MS = 30_000;
 const UNCLAIMED_MAX = 50_000;
 
@@ -68,6 +77,9 @@ export class EventBus extends EventEmitter<BusEvents> {
   private lastPublishFraming?: BusFraming;
   /** Whether the master's own events carry a zone in `_stamp` (3008.0+); ours follow. */
   private zonedStamps = false;
+  /** Frames behind a huge one that is being decoded in slices: events are handed on in bus order. */
+  private readonly decodeQueue: { body: Uint8Array; framing: BusFraming }[] = [];
+  private decoding = false;
   /** Resolves at the next connection; shared by every request waiting in {@link ready}. */
   private nextUp?: Promise<void>;
   /** How many times the bus came back after dropping (for /stats). */
@@ -245,15 +257,42 @@ export class EventBus extends EventEmitter<BusEvents> {
     this.lastPublishFraming = framing;
     const body = frameBody(frame);
     if (!body) return;
+    if (this.decoding || body.length > SLICED_EVENT_BYTES) {
+      this.decodeQueue.push({ body, framing });
+      if (!this.decoding) void this.drainDecodeQueue();
+      return;
+    }
     let event: EventFrame | undefined;
     try {
       event = parseEventBody(body);
     } catch {
       return;
     }
+    this.accept(event, body.length);
+  }
+
+  private async drainDecodeQueue(): Promise<void> {
+    this.decoding = true;
+    try {
+      for (let next = this.decodeQueue.shift(); next !== undefined; next = this.decodeQueue.shift()) {
+        const { body } = next;
+        let event: EventFrame | undefined;
+        try {
+          event = body.length > SLICED_EVENT_BYTES ? await parseEventBodySliced(body, () => nextTurn(), DECODE_SLICE_BYTES) : parseEventBody(body);
+        } catch {
+          continue;
+        }
+        if (!this.closed) this.accept(event, body.length);
+      }
+    } finally {
+      this.decoding = false;
+    }
+  }
+
+  private accept(event: EventFrame | undefined, wireBytes: number): void {
     if (!event) return;
     if (typeof event.data._stamp === 'string') this.zonedStamps = stampIsZoned(event.data._stamp);
-    this.dispatch(event, body.length);
+    this.dispatch(event, wireBytes);
   }
 
   private setDown(): void {
