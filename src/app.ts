@@ -1,5 +1,6 @@
 /**
- * The Koa onion: access log (when configured) → client address → no-store on the credential
+ * The Koa onion: access log (when configured) → request counts and times (/stats, /metrics) →
+ * client address → no-store on the credential
  * paths (/login, /token, /run) → CORS (answers OPTIONS) → URL
  * and declared body size limits (414, 413) → errors → static files, favicon, app page (the `app`
  * file, else the built-in console) → authorized_ips (403) → Accept negotiation (406) → routes,
@@ -41,6 +42,11 @@ import { countRequests } from '../middleware/requestStats.js';
 import { registerEvents } from './routes/events.js';
 import { requestLimits } from '../middleware/requestLimits.js';
 import type { AccessLog } from './accessLog.js';
+import { registerMetrics } from './routes/metrics.js';
+import type { Metrics } from './metrics/registry.js';
+import { processExposition, type MetricsExposition } from './metrics/exposition.js';
+import { routeLabeller } from './metrics/routeLabel.js';
+import { observeRequests } from '../middleware/requestMetrics.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -50,9 +56,13 @@ export interface AppOptions {
   registry: SerializerRegistry;
   log: Logger;
   tls: boolean;
+  /** The app's metrics; the Salt adapter given should report to it too. */
+  metrics: Metrics;
+  /** What `GET /metrics` answers; this process's metrics by default. */
+  exposition?: MetricsExposition;
 }
 
-export function createApp({ settings, salt, registry, log, tls, accessLog }: AppOptions): Koa<ApiState> {
+export function createApp({ settings, salt, registry, log, tls, accessLog, metrics, exposition }: AppOptions): Koa<ApiState> {
   const app = new Koa<ApiState>();
   app.silent = true;
   const limit = settings.api.max_request_body_size;
@@ -69,6 +79,8 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
       new OriginPolicy({ corsOrigin: settings.api.cors_origin, trustedProxies: settings.api.trusted_proxies }),
     ),
     stats: new ServerStats(),
+    metrics,
+    exposition: exposition ?? processExposition(metrics),
     callerOf: (ctx) => ({ session: ctx.state.token, admits: admitsFrom(settings.api.api_acl, ctx) }),
   };
 
@@ -77,6 +89,8 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
   registerKeys(router, deps);
   registerHook(router, deps);
   registerStats(router, deps);
+  registerMetrics(router, deps);
+  metrics.readFrom({ pool: () => salt.master.pool, bus: salt.bus, server: deps.stats });
   if (settings.api.enable_sessions) {
     registerLogin(router, deps);
     registerMinions(router, deps);
@@ -85,6 +99,18 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
 
   if (accessLog) app.use(accessLog.middleware());
   app.use(countRequests(deps.stats));
+  app.use(
+    observeRequests(
+      metrics,
+      routeLabeller({
+        router,
+        prefix,
+        staticMount: settings.api.static ? `${prefix}${settings.api.static_path}` : undefined,
+        appMount: `${prefix}${settings.api.app_path}`,
+        faviconPath: settings.api.favicon ? `${prefix}/favicon.ico` : undefined,
+      }),
+    ),
+  );
   // Who is asking, before anything may want to know; CORS outside the error handler, so error
   // answers carry its headers too, and OPTIONS never gets further.
   // Without trusted proxies the client is the socket peer, which clientIp() reads directly.
@@ -115,8 +141,11 @@ export function createApp({ settings, salt, registry, log, tls, accessLog }: App
   if (api.authorized_ips) app.use(authorizedIps(api.authorized_ips));
   // Event streams sit before Accept negotiation: an EventSource sends `Accept: text/event-stream`.
   registerEvents(app, deps);
+  // Answers that are not data: the key archive, and the metrics text whatever Prometheus accepts.
   const keyArchive = `${prefix}/keys`;
-  app.use(negotiate(registry, (ctx) => ctx.method === 'POST' && ctx.path.replace(/\/+$/, '') === keyArchive));
+  const metricsPath = `${prefix}/metrics`;
+  const unnegotiated = (method: string, path: string) => (method === 'POST' && path === keyArchive) || ((method === 'GET' || method === 'HEAD') && path === metricsPath);
+  app.use(negotiate(registry, (ctx) => unnegotiated(ctx.method, ctx.path.replace(/\/+$/, ''))));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -171,7 +171,7 @@ async function runWorker(args: Args, level: LogLevel, stderrLog: Logger): Promis
   const settings = await settingsFromPrimary();
   const log = loggerFor(settings, args, level, stderrLog).child({ worker: cluster.worker?.id });
   const { startServer } = await import('./server.js');
-  const server = await startServer(settings, log);
+  const server = await startServer(settings, log, { clusterWorker: true });
   reportReady(server.url);
   // The primary stops its workers with SIGTERM; a terminal's Ctrl-C reaches the whole process
   // group, and stopping is the primary's call then too.

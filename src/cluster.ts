@@ -2,11 +2,13 @@
  * `workers > 1` (node:cluster). The primary only supervises: it forks the workers, hands each the
  * settings it has already validated, replaces a worker that dies and stops them all on shutdown.
  * Every worker runs the whole server (its own master connections and its one event-bus
- * subscription); node:cluster shares the listening socket between them.
+ * subscription); node:cluster shares the listening socket between them. The primary also adds up
+ * the workers' metrics for the worker that answers `GET /metrics` (src/metrics/cluster.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Settings } from './config/types.js';
 import type { Logger } from './log.js';
+import { answerMetricsRequest, isMetricsRequest } from './metrics/cluster.js';
 
 /** Worker → primary. */
 type WorkerMessage = { type: 'settings?' } | { type: 'ready'; url: string };
@@ -61,6 +63,7 @@ export async function superviseWorkers(settings: Settings, log: Logger): Promise
     let ready = false;
     workers.add(worker);
     worker.on('message', (message: unknown) => {
+      if (isMetricsRequest(message)) return answerMetricsRequest(worker, message);
       if (!isWorkerMessage(message)) return;
       if (message.type === 'settings?') worker.send({ type: 'settings', settings } satisfies SettingsMessage);
       if (message.type === 'ready' && !ready) {

@@ -15,6 +15,8 @@ import { cannotOpen } from './config/configError.js';
 import { attachEventStreams } from './routes/events.js';
 import { createDefaultRegistry } from '../serializers/index.js';
 import type { SerializerRegistry } from '../serializers/registry.js';
+import { Metrics } from './metrics/registry.js';
+import { clusterExposition } from './metrics/cluster.js';
 
 export interface RunningServer {
   url: string;
@@ -36,6 +38,11 @@ export interface RunningServer {
 export interface ServerOptions {
   /** The serializer registry to use; the built-in formats by default. */
   registry?: SerializerRegistry;
+  /**
+   * This process is a worker of src/cluster.ts: `GET /metrics` answers the sum over every worker,
+   * collected by the primary.
+   */
+  clusterWorker?: boolean;
 }
 
 function tlsOptions(settings: Settings): https.ServerOptions | undefined {
@@ -94,12 +101,14 @@ function listen(server: http.Server, settings: Settings): Promise<void> {
 export async function startServer(settings: Settings, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const tls = tlsOptions(settings);
   const accessLog = openAccessLog(settings.api.log_access_file);
-  const salt = await createSaltAdapter(settings, log);
+  const metrics = new Metrics({ eauthBackends: Object.keys(settings.master.external_auth) });
+  const salt = await createSaltAdapter(settings, log, metrics);
   let server: http.Server | https.Server;
   let drain: Drain;
   let eventStreams: ReturnType<typeof attachEventStreams> | undefined;
   try {
-    const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls), accessLog });
+    const exposition = options.clusterWorker ? clusterExposition(metrics) : undefined;
+    const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls), accessLog, metrics, exposition });
     const appHandler = app.callback();
     drain = new Drain();
     const handler = drain.track((req, res) => void appHandler(req, res));

@@ -25,7 +25,7 @@ const API_OPTIONS: ReadonlySet<string> = new Set([
   'authorized_ips', 'favicon', 'cors_origin', 'trusted_proxies', 'workers', 'events_heartbeat',
   'events_ring_size', 'master_timeout', 'master_pool_size', 'token_cache_ttl', 'max_body_depth',
   'max_header_size', 'max_url_length', 'headers_timeout', 'request_timeout', 'keepalive_timeout', 'shutdown_grace',
-  'event_pull_framing', 'ssh_max_concurrent',
+  'event_pull_framing', 'ssh_max_concurrent', 'metrics_disable_auth',
 ]);
 
 /** `rest_koa` when set (not absent or null), else `rest_cherrypy` when set, else `rest_koa`. */
@@ -221,6 +221,7 @@ function apiOptions(api: OptionReader): ApiOptions {
     max_request_body_size: api.integer('max_request_body_size', 1048576, 0),
     collect_stats: api.boolean('collect_stats', false),
     stats_disable_auth: api.boolean('stats_disable_auth', false),
+    metrics_disable_auth: api.boolean('metrics_disable_auth', false),
     static: absolutePath(api, 'static'),
     static_path: mountPath(api, 'static_path', '/static', 'path'),
     app: absolutePath(api, 'app'),

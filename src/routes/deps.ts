@@ -4,6 +4,8 @@ import type { Middleware } from 'koa';
 import type { Settings } from '../config/types.js';
 import type { SaltAdapter } from '../salt/adapter.js';
 import type { ServerStats } from '../stats/serverStats.js';
+import type { Metrics } from '../metrics/registry.js';
+import type { MetricsExposition } from '../metrics/exposition.js';
 import type { ApiContext, ApiState } from '../state.js';
 import type { Caller } from '../salt/netapi.js';
 
@@ -18,6 +20,10 @@ export interface RouteDeps {
   tls: boolean;
   /** This server's request and event-stream counters (event streams call `trackEventStream`). */
   stats: ServerStats;
+  /** This app's Prometheus metrics (event streams report to it). */
+  metrics: Metrics;
+  /** What `GET /metrics` answers: this process's metrics, or every worker's. */
+  exposition: MetricsExposition;
   /** Who runs a lowstate for this request: its confirmed session and its `api_acl` check. */
   callerOf(ctx: ApiContext): Caller;
 }

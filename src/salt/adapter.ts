@@ -5,11 +5,14 @@ import type { SaltContext } from './context.js';
 import { EventBus } from './eventBus.js';
 import { busAddresses, requestEndpoint } from './endpoints.js';
 import { MasterClient } from './master.js';
-import { NetapiClient } from './netapi.js';
-import { RequestChannel } from './requestChannel.js';
-import { TokenAuthority } from './tokens.js';
+import { NetapiClient, type JobObserver } from './netapi.js';
+import { RequestChannel, type RoundTripObserver } from './requestChannel.js';
+import { TokenAuthority, type TokenObserver } from './tokens.js';
 import { followLogouts } from './logoutNotice.js';
 import { SshSlots } from './ssh/slots.js';
+
+/** What the Salt side reports as it works (src/metrics implements it). */
+export type SaltObserver = RoundTripObserver & TokenObserver & JobObserver;
 
 export interface SaltAdapter extends SaltContext {
   netapi: NetapiClient;
@@ -28,7 +31,7 @@ function throttled(intervalMs: number, action: () => void): () => void {
 }
 
 /** Build the adapter and open the bus subscription (waits briefly for it, never fails on it). */
-export async function createSaltAdapter(settings: Settings, log: Logger): Promise<SaltAdapter> {
+export async function createSaltAdapter(settings: Settings, log: Logger, observer?: SaltObserver): Promise<SaltAdapter> {
   const channel = new RequestChannel({
     endpoint: requestEndpoint(settings.master),
     poolSize: settings.api.master_pool_size,
@@ -38,6 +41,7 @@ export async function createSaltAdapter(settings: Settings, log: Logger): Promis
         `the Salt master at ${settings.master.interface}:${settings.master.ret_port} answers "bad load" to every request: it requires a newer request protocol than salt-api-koa speaks (master option minimum_auth_version); requests get 502`,
       ),
     ),
+    observer,
   });
   const master = new MasterClient(channel);
   const bus = new EventBus({
@@ -49,12 +53,12 @@ export async function createSaltAdapter(settings: Settings, log: Logger): Promis
   bus.on('down', onDown);
   bus.on('up', () => log.info('master event bus connected'));
   await bus.start();
-  const tokens = new TokenAuthority(master, settings.api.token_cache_ttl * 1000);
+  const tokens = new TokenAuthority(master, settings.api.token_cache_ttl * 1000, observer);
   followLogouts(bus, tokens);
   const context: SaltContext = { master, bus, tokens, settings: settings.master, log, sshSlots: new SshSlots(settings.api.ssh_max_concurrent) };
   return {
     ...context,
-    netapi: new NetapiClient(context),
+    netapi: new NetapiClient(context, observer),
     close() {
       // Closing drops the bus on purpose: no reconnect is coming.
       bus.off('down', onDown);

@@ -29,6 +29,15 @@ export interface Caller {
   admits(username: string): boolean;
 }
 
+export type JobOutcome = 'ok' | 'error';
+
+/** Told of every chunk run with confirmed credentials (for /metrics). */
+export interface JobObserver {
+  job(client: ClientName, outcome: JobOutcome): void;
+}
+
+const UNOBSERVED: JobObserver = { job() {} };
+
 const CLIENTS: Record<ClientName, ClientFunction> = {
   local,
   local_async: localAsync,
@@ -50,7 +59,10 @@ const publishes = (client: ClientName) => client.startsWith('local') || client =
 export class NetapiClient {
   private readonly enabled: Set<string>;
 
-  constructor(private readonly salt: SaltContext) {
+  constructor(
+    private readonly salt: SaltContext,
+    private readonly observer: JobObserver = UNOBSERVED,
+  ) {
     this.enabled = new Set(salt.settings.netapi_enable_clients);
   }
 
@@ -72,7 +84,14 @@ export class NetapiClient {
     const token = session !== undefined && chunk.token === session.token ? session : await this.confirm(chunk, client, caller);
     if (publishes(client)) this.checkEveryFunction(chunk, token);
     const { eauth: _eauth, username: _username, password: _password, ...rest } = chunk;
-    return CLIENTS[client]({ chunk: { ...rest, token: token.token }, token }, this.salt);
+    try {
+      const results = await CLIENTS[client]({ chunk: { ...rest, token: token.token }, token }, this.salt);
+      this.observer.job(client, 'ok');
+      return results;
+    } catch (error) {
+      this.observer.job(client, 'error');
+      throw error;
+    }
   }
 
   /**

@@ -25,6 +25,21 @@ export function tokenDigest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** `session`: tokens presented to the API; `credentials`: tokens minted for eauth credentials in chunks. */
+export type TokenCache = 'session' | 'credentials';
+
+/** `failure`: the master refused the credentials; `error`: it could not be asked (down, timeout). */
+export type LoginOutcome = 'success' | 'failure' | 'error';
+
+/** Told of cache lookups and logins (for /metrics). */
+export interface TokenObserver {
+  cacheLookup(cache: TokenCache, hit: boolean): void;
+  /** `eauth` as the client sent it: bound it before using it as a label. */
+  login(eauth: unknown, outcome: LoginOutcome): void;
+}
+
+const UNOBSERVED: TokenObserver = { cacheLookup() {}, login() {} };
+
 interface Cached {
   record: SaltToken;
   until: number;
@@ -44,6 +59,7 @@ export class TokenAuthority {
   constructor(
     private readonly master: MasterClient,
     private readonly ttlMs: number,
+    private readonly observer: TokenObserver = UNOBSERVED,
   ) {}
 
   /** The token's record when the master confirms it and this process has not revoked it. */
@@ -52,7 +68,9 @@ export class TokenAuthority {
     const now = Date.now();
     if (this.isRevoked(token, now)) return undefined;
     const cached = this.valid.get(token);
-    if (cached && cached.until > now) return cached.record;
+    const hit = cached !== undefined && cached.until > now;
+    this.observer.cacheLookup('session', hit);
+    if (hit) return cached.record;
     if (cached) this.valid.delete(token);
     let pending = this.inflight.get(token);
     if (!pending) {
@@ -67,7 +85,14 @@ export class TokenAuthority {
 
   /** Log in with eauth credentials (the master's `mk_token`). */
   async login(credentials: SaltMap): Promise<SaltToken | undefined> {
-    const record = await this.master.mkToken(credentials);
+    let record: SaltToken | undefined;
+    try {
+      record = await this.master.mkToken(credentials);
+    } catch (error) {
+      this.observer.login(credentials.eauth, 'error');
+      throw error;
+    }
+    this.observer.login(credentials.eauth, record ? 'success' : 'failure');
     if (record) this.remember(record);
     return record;
   }
@@ -82,7 +107,9 @@ export class TokenAuthority {
       .update(`${credentials.eauth}\0${credentials.username}\0${credentials.password}`)
       .digest('hex');
     const known = this.minted.get(key);
-    if (known && known.expire - MINT_MARGIN_S > Date.now() / 1000 && !this.isRevoked(known.token, Date.now())) return known;
+    const hit = known !== undefined && known.expire - MINT_MARGIN_S > Date.now() / 1000 && !this.isRevoked(known.token, Date.now());
+    this.observer.cacheLookup('credentials', hit);
+    if (hit) return known;
     const record = await this.login({ ...credentials });
     if (!record) return undefined;
     if (this.minted.size >= CACHE_MAX) this.minted.clear();
