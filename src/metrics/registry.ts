@@ -193,7 +193,7 @@ export class Metrics implements RoundTripObserver, TokenObserver, JobObserver, H
     });
     this.jobs = new Counter({
       name: `${METRIC_PREFIX}netapi_jobs_total`,
-      help: 'Lowstate chunks run with confirmed credentials, by netapi client and outcome (ok, error).',
+      help: 'Lowstate chunks run with confirmed credentials, by netapi client and outcome (ok; error: the client refused or failed the chunk).',
       labelNames: ['client', 'outcome'],
       registers,
     });
