@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,8 @@ import { expect } from 'chai';
 import { dump, load } from 'js-yaml';
 import request from 'supertest';
 import WebSocket from 'ws';
+import { ConfigError } from '../src/config/configError.js';
+import { settingsFromMaster } from '../src/config/settings.js';
 import { startHarness, login, type Harness } from './support/harness.js';
 import { projectRoot } from './support/paths.js';
 import { findOnPath } from './support/pepper.js';
@@ -23,6 +26,8 @@ import { waitUntil } from './support/wait.js';
 
 const PROMTOOL = findOnPath('promtool');
 const NO_PROMTOOL = 'promtool is not on PATH (Debian: apt-get install prometheus; .ci/run installs it)';
+const PROMETHEUS = findOnPath('prometheus');
+const NO_PROMETHEUS = 'prometheus is not on PATH (Debian: apt-get install prometheus; .ci/run installs it)';
 /** What Prometheus 2.x and 3.x send when they scrape. */
 const PROMETHEUS_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 const TEXT_FORMAT = 'text/plain; version=0.0.4; charset=utf-8';
@@ -67,6 +72,14 @@ describe('GET /metrics: access', () => {
     expect(res.text).to.include('# TYPE nodejs_eventloop_lag_p99_seconds gauge\n');
   });
 
+  it('takes the token from Authorization: Bearer, as Prometheus sends it', async () => {
+    await h.http.get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
+    await h.http.get('/metrics').set('Authorization', `Bearer ${'ab'.repeat(32)}`).expect(401);
+    await h.http.get('/metrics').set('Authorization', `Basic ${Buffer.from(`saltdev:${token}`).toString('base64')}`).expect(401);
+    // X-Auth-Token wins.
+    await h.http.get('/metrics').set('Authorization', `Bearer ${token}`).set('X-Auth-Token', 'ab'.repeat(32)).expect(401);
+  });
+
   it('answers the text whatever the Accept header, which only the JSON API negotiates', async () => {
     for (const accept of ['application/x-yaml', 'text/plain', 'application/x-nothing', '']) {
       const res = await h.http.get('/metrics').set('X-Auth-Token', token).set('Accept', accept).expect(200);
@@ -108,6 +121,14 @@ describe('GET /metrics: what it counts', function () {
   it('answers without a session with metrics_disable_auth', async () => {
     const res = await h.http.get('/metrics').expect(200);
     expect(res.headers['content-type']).to.equal(TEXT_FORMAT);
+  });
+
+  it('reads metrics_disable_auth strictly', () => {
+    const raw = { ...h.sandbox.config, rest_koa: { ...(h.sandbox.config.rest_koa as Record<string, unknown>), metrics_disable_auth: 'false' } };
+    expect(() => settingsFromMaster(raw, 'test')).to.throw(ConfigError, 'rest_koa.metrics_disable_auth: expected true or false, got "false"');
+    const unknown: string[] = [];
+    settingsFromMaster({ ...raw, rest_koa: { ...raw.rest_koa, metrics_disable_auth: true } }, 'test', (warning) => unknown.push(warning));
+    expect(unknown).to.deep.equal([]);
   });
 
   it('counts and times requests by route template, never by URL', async () => {
@@ -392,6 +413,116 @@ describe('examples/grafana/salt-api-koa.json', () => {
 
 // Titles carry the reason, so pending tests say why they did not run.
 if (PROMTOOL === undefined) describe(`promtool checks — PENDING: ${NO_PROMTOOL}`, () => it('needs promtool'));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface QueryAnswer {
+  status: string;
+  error?: string;
+  data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
+}
+
+describe(PROMETHEUS ? 'a real Prometheus scraping /metrics' : `a real Prometheus scraping /metrics — PENDING: ${NO_PROMETHEUS}`, function () {
+  this.timeout(60_000);
+  let h: Harness;
+  let dir: string;
+  let prometheus: ChildProcess | undefined;
+  let output = '';
+  let api: string;
+  const query = async (promql: string): Promise<QueryAnswer> => {
+    const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    return (await res.json()) as QueryAnswer;
+  };
+  const scalar = async (promql: string): Promise<number | undefined> => {
+    const answer = await query(promql);
+    const value = answer.data?.result[0]?.value[1];
+    return value === undefined ? undefined : Number(value);
+  };
+
+  before(async function () {
+    if (PROMETHEUS === undefined) this.skip();
+    h = await startHarness();
+    const token = await login(h);
+    dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-prometheus-'));
+    writeFileSync(path.join(dir, 'token'), token);
+    const config = {
+      global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+      scrape_configs: [
+        {
+          job_name: 'salt-api',
+          metrics_path: '/metrics',
+          static_configs: [{ targets: [new URL(h.url).host] }],
+          authorization: { type: 'Bearer', credentials_file: path.join(dir, 'token') },
+        },
+      ],
+    };
+    writeFileSync(path.join(dir, 'prometheus.yml'), dump(config));
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}`;
+    prometheus = spawn(
+      PROMETHEUS,
+      [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    prometheus.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    prometheus.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await waitUntil('Prometheus has scraped the API twice', async () => {
+        try {
+          return ((await scalar('count_over_time(up{job="salt-api"}[1m])')) ?? 0) >= 2;
+        } catch {
+          return false;
+        }
+      }, 30_000);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; Prometheus said:\n${output}`, { cause: error });
+    }
+  });
+  after(async () => {
+    if (prometheus && prometheus.exitCode === null) {
+      const exited = new Promise((resolve) => prometheus?.once('exit', resolve));
+      prometheus.kill('SIGTERM');
+      await exited;
+    }
+    await h?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('scrapes it with its own Accept header and the token in Authorization: Bearer', async () => {
+    expect(await scalar('up{job="salt-api"}')).to.equal(1);
+    expect(await scalar('saltapi_processes{job="salt-api"}')).to.equal(1);
+    expect(await scalar('sum(saltapi_http_requests_total{job="salt-api", route="/metrics", status="200"})')).to.be.at.least(1);
+    expect(await scalar('saltapi_http_requests_total{job="salt-api", route="/metrics", status="401"}')).to.equal(undefined);
+  });
+
+  it('evaluates every query of the Grafana dashboard without an error', async () => {
+    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] };
+    const exprs: string[] = [];
+    const collect = (panels: Panel[]) => {
+      for (const panel of panels) {
+        for (const target of panel.targets ?? []) if (target.expr) exprs.push(target.expr);
+        collect(panel.panels ?? []);
+      }
+    };
+    collect(dashboard.panels);
+    for (const expr of exprs) {
+      const answer = await query(expr.replaceAll('$__rate_interval', '1m').replaceAll('$instance', '.+'));
+      expect(answer.status, `${expr}: ${answer.error ?? ''}`).to.equal('success');
+    }
+    // Series the API has had from its first scrape are there.
+    expect(await scalar('min(saltapi_event_bus_connected{instance=~".+"})')).to.equal(1);
+    expect(await scalar('sum(nodejs_heap_size_used_bytes{instance=~".+"})')).to.be.above(0);
+  });
+});
 
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const SANDBOX = fileURLToPath(new URL('../src/sandbox/main.js', import.meta.url));

@@ -3,10 +3,24 @@
  * unless `metrics_disable_auth`. The answer is that text whatever the Accept header says
  * (Prometheus offers OpenMetrics first and `*\/*` last); only errors are rendered as data.
  */
+import type { Next } from 'koa';
+import type { ApiContext } from '../state.js';
 import type { ApiRouter, RouteDeps } from './deps.js';
 
+const BEARER = /^Bearer +(\S+)$/i;
+
+/**
+ * Prometheus's `authorization` scrape option, the only way Prometheus 2 sends a credential, puts
+ * the token in `Authorization: Bearer <token>`: here it counts as `X-Auth-Token`, which wins.
+ */
+async function bearerToken(ctx: ApiContext, next: Next): Promise<void> {
+  const bearer = BEARER.exec(ctx.get('Authorization'));
+  if (bearer && !ctx.get('X-Auth-Token')) ctx.req.headers['x-auth-token'] = bearer[1];
+  await next();
+}
+
 export function registerMetrics(router: ApiRouter, deps: RouteDeps): void {
-  const auth = deps.settings.api.metrics_disable_auth ? [] : [deps.requireSession];
+  const auth = deps.settings.api.metrics_disable_auth ? [] : [bearerToken, deps.requireSession];
   router.get('/metrics', ...auth, async (ctx) => {
     const text = await deps.exposition.text();
     ctx.res.setHeader('Content-Type', deps.exposition.contentType);
