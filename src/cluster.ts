@@ -2,7 +2,7 @@
  * `workers > 1` (node:cluster). The primary only supervises: it forks the workers, hands each the
  * settings it has already validated, replaces a worker that dies and stops them all on shutdown.
  * Every worker runs the whole server (its own master connections and its one event-bus
- * subscription); node:cluster shares the listening socket between them. The primary also adds up
+ * subscription); node:cluster shares the listening socket between them. The primary also collects
  * the workers' metrics for the worker that answers `GET /metrics` (src/metrics/cluster.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
@@ -17,6 +17,14 @@ type WorkerMessage = { type: 'settings?' } | { type: 'ready'; url: string };
 interface SettingsMessage {
   type: 'settings';
   settings: Settings;
+  /** Which of the `workers` places this worker fills (0…N-1); a replacement takes its predecessor's. */
+  slot: number;
+}
+
+/** What a worker is told by the primary. */
+export interface WorkerAssignment {
+  settings: Settings;
+  slot: number;
 }
 
 /** Replacing a worker that keeps dying young waits longer each time, up to the maximum. */
@@ -57,7 +65,7 @@ export async function superviseWorkers(settings: Settings, log: Logger): Promise
   let restartDelay = 0;
 
   /** `onReady` once the worker listens, `onExit` if it exits, whichever happens. */
-  const fork = (onReady: (url: string) => void, onExit: (code: number | null, signal: string | null, ready: boolean) => void): void => {
+  const fork = (slot: number, onReady: (url: string) => void, onExit: (code: number | null, signal: string | null, ready: boolean) => void): void => {
     const worker = cluster.fork();
     const started = Date.now();
     let ready = false;
@@ -65,7 +73,7 @@ export async function superviseWorkers(settings: Settings, log: Logger): Promise
     worker.on('message', (message: unknown) => {
       if (isMetricsRequest(message)) return answerMetricsRequest(worker, message);
       if (!isWorkerMessage(message)) return;
-      if (message.type === 'settings?') worker.send({ type: 'settings', settings } satisfies SettingsMessage);
+      if (message.type === 'settings?') worker.send({ type: 'settings', settings, slot } satisfies SettingsMessage);
       if (message.type === 'ready' && !ready) {
         ready = true;
         log.info(`worker ${worker.id} ready (pid ${worker.process.pid})`);
@@ -83,11 +91,11 @@ export async function superviseWorkers(settings: Settings, log: Logger): Promise
   };
 
   /** Keeps the worker count up for as long as the primary runs. */
-  const replace = (): void => {
+  const replace = (slot: number): void => {
     log.info(`starting a new worker in ${restartDelay} ms`);
     const timer = setTimeout(() => {
       timers.delete(timer);
-      if (!stopping) fork(() => {}, replace);
+      if (!stopping) fork(slot, () => {}, () => replace(slot));
     }, restartDelay);
     timers.add(timer);
   };
@@ -112,10 +120,10 @@ export async function superviseWorkers(settings: Settings, log: Logger): Promise
   let url: string;
   try {
     const urls = await Promise.all(
-      Array.from({ length: settings.api.workers }, () =>
+      Array.from({ length: settings.api.workers }, (_, slot) =>
         new Promise<string>((resolve, reject) => {
-          fork(resolve, (code, signal, ready) => {
-            if (ready) replace();
+          fork(slot, resolve, (code, signal, ready) => {
+            if (ready) replace(slot);
             else reject(new Error(`a worker exited with ${describeExit(code, signal)} before it was ready`));
           });
         }),
@@ -136,13 +144,13 @@ export async function superviseWorkers(settings: Settings, log: Logger): Promise
   };
 }
 
-/** In a worker: the settings the primary validated. */
-export function settingsFromPrimary(): Promise<Settings> {
+/** In a worker: the settings the primary validated, and this worker's place. */
+export function assignmentFromPrimary(): Promise<WorkerAssignment> {
   return new Promise((resolve) => {
     const onMessage = (message: unknown): void => {
       if (!isSettingsMessage(message)) return;
       process.off('message', onMessage);
-      resolve(message.settings);
+      resolve({ settings: message.settings, slot: message.slot });
     };
     // Asked for, not pushed: a message sent before this listener exists would be lost.
     process.on('message', onMessage);

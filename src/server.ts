@@ -39,10 +39,10 @@ export interface ServerOptions {
   /** The serializer registry to use; the built-in formats by default. */
   registry?: SerializerRegistry;
   /**
-   * This process is a worker of src/cluster.ts: `GET /metrics` answers the sum over every worker,
-   * collected by the primary.
+   * This process is the worker in `slot` of src/cluster.ts: `GET /metrics` answers every worker's
+   * metrics, collected by the primary, each labelled with its slot.
    */
-  clusterWorker?: boolean;
+  clusterWorker?: { slot: number };
 }
 
 function tlsOptions(settings: Settings): https.ServerOptions | undefined {
@@ -107,7 +107,7 @@ export async function startServer(settings: Settings, log: Logger, options: Serv
   let drain: Drain;
   let eventStreams: ReturnType<typeof attachEventStreams> | undefined;
   try {
-    const exposition = options.clusterWorker ? clusterExposition(metrics) : undefined;
+    const exposition = options.clusterWorker ? clusterExposition(metrics, options.clusterWorker.slot) : undefined;
     const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls), accessLog, metrics, exposition });
     const appHandler = app.callback();
     drain = new Drain();

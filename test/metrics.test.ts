@@ -560,6 +560,10 @@ describe('GET /metrics with workers: 2', function () {
   let sandbox: Child;
   let cli: Child;
   let url: string;
+  const READY = /worker \d+ ready \(pid (\d+)\)/g;
+  const readyPids = () => [...cli.stderr.matchAll(READY)].map((match) => Number(match[1]));
+  const scrape = async (): Promise<Scrape> =>
+    parseScrape((await request(url).get('/metrics').set('Connection', 'close').set('Accept', PROMETHEUS_ACCEPT).expect(200)).text);
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-metrics-'));
@@ -567,7 +571,7 @@ describe('GET /metrics with workers: 2', function () {
     sandbox = new Child(spawn(process.execPath, [SANDBOX, '--config-out', sandboxConfig], { stdio: ['ignore', 'ignore', 'pipe'] }));
     await until('the sandbox master', () => (existsSync(sandboxConfig) ? true : undefined));
     const config = load(readFileSync(sandboxConfig, 'utf8')) as Record<string, unknown>;
-    config.rest_koa = { ...(config.rest_koa as Record<string, unknown>), host: '127.0.0.1', port: 0, workers: 2, metrics_disable_auth: true, stats_disable_auth: true };
+    config.rest_koa = { ...(config.rest_koa as Record<string, unknown>), host: '127.0.0.1', port: 0, workers: 2, metrics_disable_auth: true };
     writeFileSync(path.join(dir, 'master'), dump(config));
     cli = new Child(spawn(process.execPath, [CLI, '-c', dir, '-l', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] }));
     url = await until('the listening line', () => /listening on (http:\/\/\S+)/.exec(cli.stderr)?.[1]);
@@ -578,27 +582,26 @@ describe('GET /metrics with workers: 2', function () {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers one scrape with the sum over both workers', async () => {
+  it('answers one scrape with both workers\' series, each labelled with its worker', async () => {
     const requests = 20;
     // A fresh connection each: the primary hands connections to the workers in turn.
     for (let i = 0; i < requests; i++) await request(url).get('/').set('Connection', 'close').expect(200);
-    const ownCounts: number[] = [];
-    for (let i = 0; i < 2; i++) {
-      const stats = await request(url).get('/stats').set('Connection', 'close').set('Accept', 'application/json').expect(200);
-      ownCounts.push((stats.body as { requests: { total: number } }).requests.total);
-    }
-    // Each worker answered only part of the requests itself.
-    for (const own of ownCounts) expect(own).to.be.below(requests);
     const res = await request(url).get('/metrics').set('Connection', 'close').set('Accept', PROMETHEUS_ACCEPT).expect(200);
     expect(res.headers['content-type']).to.equal(TEXT_FORMAT);
     const scraped = parseScrape(res.text);
-    expect(valueOf(scraped, 'saltapi_http_requests_total', { route: '/', method: 'GET', status: '200' })).to.equal(requests);
+    const root = { route: '/', method: 'GET', status: '200' };
+    const perWorker = ['0', '1'].map((worker) => valueOf(scraped, 'saltapi_http_requests_total', { ...root, worker }));
+    // Both served some, and together all of them.
+    for (const served of perWorker) expect(served).to.be.above(0);
+    expect(perWorker[0]! + perWorker[1]!).to.equal(requests);
     expect(valueOf(scraped, 'saltapi_http_request_duration_seconds_count', { route: '/', method: 'GET' })).to.equal(requests);
-    expect(valueOf(scraped, 'saltapi_http_requests_total', { route: '/stats' })).to.equal(2);
-    expect(valueOf(scraped, 'saltapi_processes')).to.equal(2);
-    // Both buses connected: the minimum, not the sum.
-    expect(valueOf(scraped, 'saltapi_event_bus_connected')).to.equal(1);
-    expect(valueOf(scraped, 'saltapi_master_pool_size')).to.equal(64);
+    for (const worker of ['0', '1']) {
+      expect(valueOf(scraped, 'saltapi_processes', { worker }), worker).to.equal(1);
+      expect(valueOf(scraped, 'saltapi_event_bus_connected', { worker }), worker).to.equal(1);
+      expect(valueOf(scraped, 'saltapi_master_pool_size', { worker }), worker).to.equal(32);
+      expect(hasSeries(scraped, 'nodejs_heap_size_used_bytes', { worker }), worker).to.equal(true);
+    }
+    expect(new Set(scraped.samples.map((sample) => sample.labels.worker))).to.deep.equal(new Set(['0', '1']));
     if (PROMTOOL !== undefined) {
       const check = await promtoolCheck(PROMTOOL, res.text);
       expect(check.output).to.equal('');
@@ -607,8 +610,23 @@ describe('GET /metrics with workers: 2', function () {
   });
 
   it('counts the scrapes themselves on whichever worker answered them', async () => {
-    await request(url).get('/metrics').set('Connection', 'close').expect(200);
-    const res = await request(url).get('/metrics').set('Connection', 'close').expect(200);
-    expect(valueOf(parseScrape(res.text), 'saltapi_http_requests_total', { route: '/metrics' })).to.equal(2);
+    const before = valueOf(await scrape(), 'saltapi_http_requests_total', { route: '/metrics' });
+    await scrape();
+    expect(valueOf(await scrape(), 'saltapi_http_requests_total', { route: '/metrics' }) - before).to.equal(2);
+  });
+
+  it('gives a replacement worker the label of the one it replaces, its counters from zero', async () => {
+    const before = await scrape();
+    const [victim] = readyPids() as [number];
+    process.kill(victim, 'SIGKILL');
+    await until('a replacement', () => readyPids()[2]);
+    let after = await scrape();
+    await waitUntil('both workers answer the scrape', async () => valueOf((after = await scrape()), 'saltapi_processes') === 2, 10_000);
+    expect(new Set(after.samples.map((sample) => sample.labels.worker))).to.deep.equal(new Set(['0', '1']));
+    const roots = (scraped: Scrape) => ['0', '1'].map((worker) => valueOf(scraped, 'saltapi_http_requests_total', { route: '/', worker }));
+    // One worker's count is as it was, the replacement's starts again (it has served no GET /).
+    expect(roots(after)).to.include(0);
+    expect(roots(after).filter((count) => count > 0)).to.have.length(1);
+    expect(roots(before).filter((count) => count > 0)).to.have.length(2);
   });
 });

@@ -3,6 +3,11 @@
  * prom-client's cluster support collects from the primary (AggregatorRegistry.clusterMetrics()
  * asks every worker for its registries over the IPC channel and adds them up), and the primary
  * serves no HTTP here; so the worker asks the primary to collect, and answers with what it returns.
+ *
+ * Each worker's series carry `worker="<slot>"` (0…N-1, reused by a replacement), so the workers
+ * are never added up inside the API: a replaced worker's counters restart from zero in their own
+ * series, which Prometheus reads as the counter reset it is, whereas in a sum they would drop by
+ * the dead worker's count and make `rate()` count the survivors' totals again.
  */
 import type { Worker } from 'node:cluster';
 import { AggregatorRegistry, type PrometheusContentType } from 'prom-client';
@@ -55,9 +60,9 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-/** In a worker: the metrics of every worker, collected by the primary. */
-export function clusterExposition(metrics: Metrics): MetricsExposition {
-  metrics.joinCluster();
+/** In the worker in `slot`: the metrics of every worker, collected by the primary. */
+export function clusterExposition(metrics: Metrics, slot: number): MetricsExposition {
+  metrics.joinCluster(slot);
   const pending = new Map<number, Pending>();
   let nextId = 0;
   process.on('message', (message: unknown) => {

@@ -135,9 +135,8 @@ export class Metrics implements RoundTripObserver, TokenObserver, JobObserver, H
 
     new Gauge({
       name: `${METRIC_PREFIX}event_bus_connected`,
-      help: 'Whether the master event bus subscription is connected (1) or not (0); with workers, 1 only when every worker\'s is.',
+      help: 'Whether the master event bus subscription is connected (1) or not (0).',
       registers,
-      aggregator: 'min',
       collect() {
         const bus = metrics()?.bus;
         if (bus) this.set(bus.connected ? 1 : 0);
@@ -199,7 +198,7 @@ export class Metrics implements RoundTripObserver, TokenObserver, JobObserver, H
     });
     new Gauge({
       name: `${METRIC_PREFIX}processes`,
-      help: 'API processes whose figures this scrape adds up (the workers, with the workers option).',
+      help: 'API processes in this scrape: 1, with a worker label per worker with the workers option.',
       registers,
     }).set(1);
 
@@ -221,11 +220,13 @@ export class Metrics implements RoundTripObserver, TokenObserver, JobObserver, H
   }
 
   /**
-   * In a cluster worker: answer the primary's collection requests (prom-client's cluster
-   * protocol) with this app's and the runtime's metrics.
+   * In the cluster worker in `slot`: answer the primary's collection requests (prom-client's
+   * cluster protocol) with this app's and the runtime's metrics, labelled `worker="<slot>"`.
    */
-  joinCluster(): void {
-    AggregatorRegistry.setRegistries([this.registry, runtimeRegistry()]);
+  joinCluster(slot: number): void {
+    const registries = [this.registry, runtimeRegistry()];
+    for (const registry of registries) registry.setDefaultLabels({ worker: String(slot) });
+    AggregatorRegistry.setRegistries(registries);
     // Constructing one is what installs prom-client's listener for the primary's requests.
     new AggregatorRegistry();
   }
