@@ -305,10 +305,18 @@ describe('GET /metrics: what it counts', function () {
     const doomed = await login(h);
     const before = await scrape();
     const sse = await openSse(h.url, '/events', { 'X-Auth-Token': doomed });
+    const socket = new WebSocket(`${h.url.replace(/^http/, 'ws')}/ws/${doomed}`);
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     await h.http.post('/logout').set('X-Auth-Token', doomed).expect(200);
     await sse.ended;
+    expect(await closed).to.equal(1008);
     const after = await scrape();
-    expect(valueOf(after, 'saltapi_event_stream_cutoffs_total', { kind: 'sse', reason: 'revoked' }) - valueOf(before, 'saltapi_event_stream_cutoffs_total', { kind: 'sse', reason: 'revoked' })).to.equal(1);
+    const added = (labels: Record<string, string>) => valueOf(after, 'saltapi_event_stream_cutoffs_total', labels) - valueOf(before, 'saltapi_event_stream_cutoffs_total', labels);
+    expect(added({ kind: 'sse', reason: 'revoked' })).to.equal(1);
+    expect(added({ kind: 'ws', reason: 'revoked' })).to.equal(1);
+    // The SSE request was answered (its body then flowed) under its own route.
+    expect(valueOf(after, 'saltapi_http_requests_total', { route: '/events', method: 'GET', status: '200' }) - valueOf(before, 'saltapi_http_requests_total', { route: '/events', method: 'GET', status: '200' })).to.equal(1);
   });
 
   it('passes promtool check metrics (format and naming)', async function () {
@@ -322,6 +330,42 @@ describe('GET /metrics: what it counts', function () {
     const own = [...scraped.types.keys()].filter((family) => family.startsWith('saltapi_'));
     expect(own.length).to.be.above(15);
     for (const family of own) expect(hasSeries(scraped, family) || hasSeries(scraped, `${family}_count`), family).to.equal(true);
+  });
+});
+
+describe('GET /metrics: route labels of what no route answers', () => {
+  let h: Harness;
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-static-'));
+    writeFileSync(path.join(dir, 'a.txt'), 'a');
+    writeFileSync(path.join(dir, 'favicon.ico'), 'icon');
+    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>app</title>');
+    const api = { metrics_disable_auth: true, static: dir, favicon: path.join(dir, 'favicon.ico'), app: path.join(dir, 'index.html'), root_prefix: '/api' };
+    h = await startHarness({ api });
+  });
+  after(async () => {
+    await h?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('labels files, the app page, the favicon and the rest with fixed words, routes with their prefixed template', async () => {
+    await h.http.get('/api/static/a.txt').expect(200);
+    await h.http.get(`/api/static/${Math.random().toString(36).slice(2)}.txt`).expect(404);
+    await h.http.get('/api/favicon.ico').expect(200);
+    await h.http.get('/api/app').set('Accept', 'text/html').expect(200);
+    await h.http.get('/api/minions/minion-1').expect(401);
+    await h.http.get('/elsewhere').expect(404);
+    const scraped = parseScrape((await h.http.get('/api/metrics').expect(200)).text);
+    const count = (route: string, status: string) => valueOf(scraped, 'saltapi_http_requests_total', { route, status });
+    expect(count('static', '200')).to.equal(1);
+    expect(count('static', '404')).to.equal(1);
+    expect(count('favicon', '200')).to.equal(1);
+    expect(count('app', '200')).to.equal(1);
+    expect(count('/api/minions/:mid', '401')).to.equal(1);
+    expect(count('unmatched', '404')).to.equal(1);
+    const routes = new Set(scraped.samples.filter((sample) => sample.name === 'saltapi_http_requests_total').map((sample) => sample.labels.route));
+    expect(routes).to.deep.equal(new Set(['static', 'favicon', 'app', '/api/minions/:mid', 'unmatched']));
   });
 });
 

@@ -14,6 +14,7 @@ import type { ClientName } from '../salt/types.js';
 import type { HubObserver } from '../events/hub.js';
 import type { StreamCutOff } from '../events/streamEvent.js';
 import type { ServerStats, StreamKind } from '../stats/serverStats.js';
+import type { RequestObserver } from '../../middleware/requestMetrics.js';
 import { runtimeRegistry } from './runtime.js';
 
 /** Prefix of this API's own metric names (Node's runtime metrics keep their usual names). */
@@ -46,7 +47,7 @@ interface HttpSeries {
   duration: Histogram.Internal<'route' | 'method'>;
 }
 
-export class Metrics implements RoundTripObserver, TokenObserver, JobObserver, HubObserver {
+export class Metrics implements RequestObserver, RoundTripObserver, TokenObserver, JobObserver, HubObserver {
   readonly registry = new Registry();
   private readonly exposed: Registry;
   private readonly eauthBackends: ReadonlySet<string>;
@@ -67,7 +68,7 @@ export class Metrics implements RoundTripObserver, TokenObserver, JobObserver, H
   constructor(options: MetricsOptions) {
     this.eauthBackends = new Set(options.eauthBackends);
     const registers = [this.registry];
-    const metrics = () => this.sources;
+    const sources = () => this.sources;
 
     this.httpRequests = new Counter({
       name: `${METRIC_PREFIX}http_requests_total`,
@@ -87,7 +88,7 @@ export class Metrics implements RoundTripObserver, TokenObserver, JobObserver, H
       help: 'HTTP requests being handled.',
       registers,
       collect() {
-        const server = metrics()?.server;
+        const server = sources()?.server;
         if (server) this.set(server.requestsInFlight);
       },
     });
@@ -110,7 +111,7 @@ export class Metrics implements RoundTripObserver, TokenObserver, JobObserver, H
       help: 'Connections to the master\'s request server allowed at once (master_pool_size).',
       registers,
       collect() {
-        const pool = metrics()?.pool();
+        const pool = sources()?.pool();
         if (pool) this.set(pool.size);
       },
     });
@@ -119,7 +120,7 @@ export class Metrics implements RoundTripObserver, TokenObserver, JobObserver, H
       help: 'Connections to the master\'s request server carrying a request.',
       registers,
       collect() {
-        const pool = metrics()?.pool();
+        const pool = sources()?.pool();
         if (pool) this.set(pool.inUse);
       },
     });
@@ -128,7 +129,7 @@ export class Metrics implements RoundTripObserver, TokenObserver, JobObserver, H
       help: 'Master requests waiting for a free connection.',
       registers,
       collect() {
-        const pool = metrics()?.pool();
+        const pool = sources()?.pool();
         if (pool) this.set(pool.waiting);
       },
     });
@@ -138,7 +139,7 @@ export class Metrics implements RoundTripObserver, TokenObserver, JobObserver, H
       help: 'Whether the master event bus subscription is connected (1) or not (0).',
       registers,
       collect() {
-        const bus = metrics()?.bus;
+        const bus = sources()?.bus;
         if (bus) this.set(bus.connected ? 1 : 0);
       },
     });
@@ -147,7 +148,7 @@ export class Metrics implements RoundTripObserver, TokenObserver, JobObserver, H
       help: 'Times the master event bus connection dropped and was reopened.',
       registers,
       collect() {
-        const bus = metrics()?.bus;
+        const bus = sources()?.bus;
         if (!bus) return;
         // The bus keeps the count (it is on /stats too); the counter mirrors it.
         this.reset();
@@ -160,7 +161,7 @@ export class Metrics implements RoundTripObserver, TokenObserver, JobObserver, H
       labelNames: ['kind'],
       registers,
       collect() {
-        const server = metrics()?.server;
+        const server = sources()?.server;
         if (!server) return;
         this.set({ kind: 'sse' }, server.eventStreams('sse'));
         this.set({ kind: 'ws' }, server.eventStreams('ws'));
