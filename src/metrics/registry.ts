@@ -10,7 +10,7 @@ import { AggregatorRegistry, Counter, Gauge, Histogram, Registry } from 'prom-cl
 import type { PoolUsage, RoundTripObserver, RoundTripOutcome } from '../salt/requestChannel.js';
 import type { LoginOutcome, TokenCache, TokenObserver } from '../salt/tokens.js';
 import type { JobObserver, JobOutcome } from '../salt/netapi.js';
-import type { ClientName } from '../salt/types.js';
+import { CLIENT_NAMES, type ClientName } from '../salt/types.js';
 import type { HubObserver } from '../events/hub.js';
 import type { StreamCutOff } from '../events/streamEvent.js';
 import type { ServerStats, StreamKind } from '../stats/serverStats.js';
@@ -42,6 +42,29 @@ export interface MetricsOptions {
   eauthBackends: Iterable<string>;
 }
 
+/**
+ * The children of a metric with two labels, one per pair of label values, made up front: the
+ * values are known and few, and an observation then allocates nothing.
+ */
+class LabelGrid<T> {
+  private readonly cells = new Map<string, Map<string, T>>();
+
+  constructor(rows: Iterable<string>, columns: readonly string[], make: (row: string, column: string) => T) {
+    for (const row of rows) this.cells.set(row, new Map(columns.map((column) => [column, make(row, column)])));
+  }
+
+  at(row: string, column: string): T {
+    const cell = this.cells.get(row)?.get(column);
+    if (cell === undefined) throw new Error(`no series for ${row}, ${column}`);
+    return cell;
+  }
+}
+
+const ROUND_TRIP_OUTCOMES: readonly RoundTripOutcome[] = ['ok', 'error', 'timeout'];
+const LOGIN_OUTCOMES: readonly LoginOutcome[] = ['success', 'failure', 'error'];
+const JOB_OUTCOMES: readonly JobOutcome[] = ['ok', 'error'];
+const TOKEN_CACHES: readonly TokenCache[] = ['session', 'credentials'];
+
 interface HttpSeries {
   count: Counter.Internal;
   duration: Histogram.Internal<'route' | 'method'>;
@@ -57,11 +80,11 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
 
   private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   private readonly httpDuration: Histogram<'route' | 'method'>;
-  private readonly masterRequests: Counter<'cmd' | 'outcome'>;
-  private readonly masterDuration: Histogram<'cmd'>;
-  private readonly logins: Counter<'eauth' | 'outcome'>;
-  private readonly jobs: Counter<'client' | 'outcome'>;
-  private readonly tokenCache: Counter<'cache' | 'result'>;
+  private readonly masterRequests: LabelGrid<Counter.Internal>;
+  private readonly masterDuration: Map<string, Histogram.Internal<'cmd'>>;
+  private readonly logins: LabelGrid<Counter.Internal>;
+  private readonly jobs: LabelGrid<Counter.Internal>;
+  private readonly tokenCache: LabelGrid<Counter.Internal>;
   private readonly streamEvents: Counter;
   private readonly streamCutOffs: Counter<'kind' | 'reason'>;
 
@@ -93,19 +116,22 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
       },
     });
 
-    this.masterRequests = new Counter({
+    const commands = [...MASTER_COMMANDS, OTHER];
+    const masterRequests = new Counter({
       name: `${METRIC_PREFIX}master_requests_total`,
       help: 'Requests to the master\'s request server, by command and outcome (ok, error, timeout).',
       labelNames: ['cmd', 'outcome'],
       registers,
     });
-    this.masterDuration = new Histogram({
+    this.masterRequests = new LabelGrid(commands, ROUND_TRIP_OUTCOMES, (cmd, outcome) => masterRequests.labels(cmd, outcome));
+    const masterDuration = new Histogram({
       name: `${METRIC_PREFIX}master_request_duration_seconds`,
       help: 'Round trip of a master request that got a reply, from sending to the reply (waits for a pooled connection excluded).',
       labelNames: ['cmd'],
       buckets: MASTER_BUCKETS,
       registers,
     });
+    this.masterDuration = new Map(commands.map((cmd) => [cmd, masterDuration.labels(cmd)]));
     new Gauge({
       name: `${METRIC_PREFIX}master_pool_size`,
       help: 'Connections to the master\'s request server allowed at once (master_pool_size).',
@@ -179,24 +205,27 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
       registers,
     });
 
-    this.tokenCache = new Counter({
+    const tokenCache = new Counter({
       name: `${METRIC_PREFIX}token_cache_lookups_total`,
       help: 'Token cache lookups by cache (session: tokens presented; credentials: eauth credentials in /run chunks) and result (hit, miss).',
       labelNames: ['cache', 'result'],
       registers,
     });
-    this.logins = new Counter({
+    this.tokenCache = new LabelGrid(TOKEN_CACHES, ['hit', 'miss'], (cache, result) => tokenCache.labels(cache, result));
+    const logins = new Counter({
       name: `${METRIC_PREFIX}logins_total`,
       help: 'Logins asked of the master (/login, /token, credentials in /run), by eauth backend and outcome (success, failure, error).',
       labelNames: ['eauth', 'outcome'],
       registers,
     });
-    this.jobs = new Counter({
+    this.logins = new LabelGrid([...this.eauthBackends, OTHER], LOGIN_OUTCOMES, (eauth, outcome) => logins.labels(eauth, outcome));
+    const jobs = new Counter({
       name: `${METRIC_PREFIX}netapi_jobs_total`,
       help: 'Lowstate chunks run with confirmed credentials, by netapi client and outcome (ok; error: the client refused or failed the chunk).',
       labelNames: ['client', 'outcome'],
       registers,
     });
+    this.jobs = new LabelGrid(CLIENT_NAMES, JOB_OUTCOMES, (client, outcome) => jobs.labels(client, outcome));
     new Gauge({
       name: `${METRIC_PREFIX}processes`,
       help: 'API processes in this scrape: 1, with a worker label per worker with the workers option.',
@@ -249,20 +278,20 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
 
   roundTrip(cmd: string, outcome: RoundTripOutcome, seconds: number | undefined): void {
     const command = MASTER_COMMANDS.has(cmd) ? cmd : OTHER;
-    this.masterRequests.inc({ cmd: command, outcome });
-    if (seconds !== undefined) this.masterDuration.observe({ cmd: command }, seconds);
+    this.masterRequests.at(command, outcome).inc();
+    if (seconds !== undefined) this.masterDuration.get(command)?.observe(seconds);
   }
 
   cacheLookup(cache: TokenCache, hit: boolean): void {
-    this.tokenCache.inc({ cache, result: hit ? 'hit' : 'miss' });
+    this.tokenCache.at(cache, hit ? 'hit' : 'miss').inc();
   }
 
   login(eauth: unknown, outcome: LoginOutcome): void {
-    this.logins.inc({ eauth: typeof eauth === 'string' && this.eauthBackends.has(eauth) ? eauth : OTHER, outcome });
+    this.logins.at(typeof eauth === 'string' && this.eauthBackends.has(eauth) ? eauth : OTHER, outcome).inc();
   }
 
   job(client: ClientName, outcome: JobOutcome): void {
-    this.jobs.inc({ client, outcome });
+    this.jobs.at(client, outcome).inc();
   }
 
   delivered(events: number): void {
