@@ -16,9 +16,10 @@ import type { StreamCutOff } from '../events/streamEvent.js';
 import type { ServerStats, StreamKind } from '../stats/serverStats.js';
 import type { RequestObserver } from '../../middleware/requestMetrics.js';
 import { runtimeRegistry } from './runtime.js';
+import { LabelGrid } from './labelGrid.js';
 
 /** Prefix of this API's own metric names (Node's runtime metrics keep their usual names). */
-export const METRIC_PREFIX = 'saltapi_';
+const METRIC_PREFIX = 'saltapi_';
 
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const MASTER_COMMANDS: ReadonlySet<string> = new Set(['publish', 'get_token', 'mk_token', 'runner', 'wheel', 'ping']);
@@ -40,24 +41,6 @@ export interface MetricSources {
 export interface MetricsOptions {
   /** eauth backends configured in `external_auth`: the only values of the `eauth` label besides `other`. */
   eauthBackends: Iterable<string>;
-}
-
-/**
- * The children of a metric with two labels, one per pair of label values, made up front: the
- * values are known and few, and an observation then allocates nothing.
- */
-class LabelGrid<T> {
-  private readonly cells = new Map<string, Map<string, T>>();
-
-  constructor(rows: Iterable<string>, columns: readonly string[], make: (row: string, column: string) => T) {
-    for (const row of rows) this.cells.set(row, new Map(columns.map((column) => [column, make(row, column)])));
-  }
-
-  at(row: string, column: string): T {
-    const cell = this.cells.get(row)?.get(column);
-    if (cell === undefined) throw new Error(`no series for ${row}, ${column}`);
-    return cell;
-  }
 }
 
 const ROUND_TRIP_OUTCOMES: readonly RoundTripOutcome[] = ['ok', 'error', 'timeout'];
