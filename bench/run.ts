@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { USAGE, UsageError, parseOptions, type BenchOptions, type Suite } from './args.js';
 import { benchEvents, formatEventsBench } from './events.js';
 import { benchHardening, formatHardening } from './hardening.js';
+import { benchMetrics, formatMetricsBench } from './metrics.js';
 import { benchSoak, formatSoak } from './soak.js';
 import { ProcessGroup } from './children.js';
 import { describeMachine } from './machine.js';
@@ -23,6 +24,7 @@ let interrupted = false;
 const SUITE_RUNNERS: Record<Suite, () => Promise<string>> = {
   events: async () => formatEventsBench(await benchEvents()),
   hardening: async () => formatHardening(await benchHardening()),
+  metrics: async () => formatMetricsBench(await benchMetrics()),
 };
 
 async function bench(options: BenchOptions, group: ProcessGroup, configDir: string): Promise<boolean> {

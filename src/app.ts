@@ -46,7 +46,6 @@ import { registerMetrics } from './routes/metrics.js';
 import type { Metrics } from './metrics/registry.js';
 import { processExposition, type MetricsExposition } from './metrics/exposition.js';
 import { routeLabeller } from './metrics/routeLabel.js';
-import { observeRequests } from '../middleware/requestMetrics.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -98,19 +97,14 @@ export function createApp({ settings, salt, registry, log, tls, accessLog, metri
   }
 
   if (accessLog) app.use(accessLog.middleware());
-  app.use(countRequests(deps.stats));
-  app.use(
-    observeRequests(
-      metrics,
-      routeLabeller({
-        router,
-        prefix,
-        staticMount: settings.api.static ? `${prefix}${settings.api.static_path}` : undefined,
-        appMount: `${prefix}${settings.api.app_path}`,
-        faviconPath: settings.api.favicon ? `${prefix}/favicon.ico` : undefined,
-      }),
-    ),
-  );
+  const routeOf = routeLabeller({
+    router,
+    prefix,
+    staticMount: settings.api.static ? `${prefix}${settings.api.static_path}` : undefined,
+    appMount: `${prefix}${settings.api.app_path}`,
+    faviconPath: settings.api.favicon ? `${prefix}/favicon.ico` : undefined,
+  });
+  app.use(countRequests(deps.stats, metrics, routeOf));
   // Who is asking, before anything may want to know; CORS outside the error handler, so error
   // answers carry its headers too, and OPTIONS never gets further.
   // Without trusted proxies the client is the socket peer, which clientIp() reads directly.

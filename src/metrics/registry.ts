@@ -14,7 +14,7 @@ import { CLIENT_NAMES, type ClientName } from '../salt/types.js';
 import type { HubObserver } from '../events/hub.js';
 import type { StreamCutOff } from '../events/streamEvent.js';
 import type { ServerStats, StreamKind } from '../stats/serverStats.js';
-import type { RequestObserver } from '../../middleware/requestMetrics.js';
+import type { RequestObserver } from '../../middleware/requestStats.js';
 import { runtimeRegistry } from './runtime.js';
 import { LabelGrid } from './labelGrid.js';
 
