@@ -8,7 +8,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Settings } from './config/types.js';
 import type { Logger } from './log.js';
-import { answerMetricsRequest, isMetricsRequest } from './metrics/cluster.js';
+import { MetricsCollector } from './metrics/cluster.js';
 
 /** Worker → primary. */
 type WorkerMessage = { type: 'settings?' } | { type: 'ready'; url: string };
@@ -60,6 +60,9 @@ export async function superviseWorkers(settings: Settings, log: Logger): Promise
   // Structured clone rather than JSON: settings may hold binary values from the master config.
   cluster.setupPrimary({ serialization: 'advanced' });
   const workers = new Set<Worker>();
+  /** Workers that reported ready: those a scrape collects metrics from. */
+  const serving = new Set<Worker>();
+  const metrics = new MetricsCollector(() => serving);
   const timers = new Set<NodeJS.Timeout>();
   let stopping = false;
   let restartDelay = 0;
@@ -71,17 +74,18 @@ export async function superviseWorkers(settings: Settings, log: Logger): Promise
     let ready = false;
     workers.add(worker);
     worker.on('message', (message: unknown) => {
-      if (isMetricsRequest(message)) return answerMetricsRequest(worker, message);
-      if (!isWorkerMessage(message)) return;
+      if (metrics.handle(worker, message) || !isWorkerMessage(message)) return;
       if (message.type === 'settings?') worker.send({ type: 'settings', settings, slot } satisfies SettingsMessage);
       if (message.type === 'ready' && !ready) {
         ready = true;
+        serving.add(worker);
         log.info(`worker ${worker.id} ready (pid ${worker.process.pid})`);
         onReady(message.url);
       }
     });
     worker.once('exit', (code, signal) => {
       workers.delete(worker);
+      serving.delete(worker);
       if (stopping) return;
       log.warn(`worker ${worker.id} (pid ${worker.process.pid}) exited with ${describeExit(code, signal)}`);
       const lived = Date.now() - started;

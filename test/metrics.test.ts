@@ -665,9 +665,15 @@ describe('GET /metrics with workers: 2', function () {
   });
 
   it('gives a replacement worker the label of the one it replaces, its counters from zero', async () => {
+    for (let i = 0; i < 4; i++) await request(url).get('/').set('Connection', 'close').expect(200);
     const before = await scrape();
     const [victim] = readyPids() as [number];
     process.kill(victim, 'SIGKILL');
+    const delay = Number(await until('the replacement to be scheduled', () => /starting a new worker in (\d+) ms/.exec(cli.stderr)?.[1]));
+    await new Promise((resolve) => setTimeout(resolve, delay + 20));
+    // The replacement is starting: the scrape is answered by the survivor alone, not held up.
+    const meanwhile = await scrape();
+    if (readyPids().length === 2) expect(valueOf(meanwhile, 'saltapi_processes')).to.equal(1);
     await until('a replacement', () => readyPids()[2]);
     let after = await scrape();
     await waitUntil('both workers answer the scrape', async () => valueOf((after = await scrape()), 'saltapi_processes') === 2, 10_000);

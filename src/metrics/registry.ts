@@ -6,7 +6,7 @@
  * value is bounded: a route template, a known method, command, eauth backend or client, else
  * `other`.
  */
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolUsage, RoundTripObserver, RoundTripOutcome } from '../salt/requestChannel.js';
 import type { LoginOutcome, TokenCache, TokenObserver } from '../salt/tokens.js';
 import type { JobObserver, JobOutcome } from '../salt/netapi.js';
@@ -29,6 +29,9 @@ const OTHER = 'other';
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 /** A master answers in well under a millisecond on loopback; the request timeout is seconds. */
 const MASTER_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** A registry's metrics as prom-client hands them between processes. */
+export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
 /** What the scrape reads from the running server (attached once the app exists). */
 export interface MetricSources {
@@ -232,16 +235,14 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
     return this.exposed.metrics();
   }
 
-  /**
-   * In the cluster worker in `slot`: answer the primary's collection requests (prom-client's
-   * cluster protocol) with this app's and the runtime's metrics, labelled `worker="<slot>"`.
-   */
-  joinCluster(slot: number): void {
-    const registries = [this.registry, runtimeRegistry()];
-    for (const registry of registries) registry.setDefaultLabels({ worker: String(slot) });
-    AggregatorRegistry.setRegistries(registries);
-    // Constructing one is what installs prom-client's listener for the primary's requests.
-    new AggregatorRegistry();
+  /** This app's and the runtime's metrics as data, for the cluster primary to put together. */
+  json(): Promise<MetricsJson> {
+    return this.exposed.getMetricsAsJSON();
+  }
+
+  /** In the cluster worker in `slot`: every series gets `worker="<slot>"`. */
+  labelWorker(slot: number): void {
+    this.exposed.setDefaultLabels({ worker: String(slot) });
   }
 
   request(route: string, method: string, status: number, seconds: number): void {
