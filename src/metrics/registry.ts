@@ -57,7 +57,7 @@ interface HttpSeries {
 }
 
 export class Metrics implements RequestObserver, RoundTripObserver, TokenObserver, JobObserver, HubObserver {
-  readonly registry = new Registry();
+  private readonly registry = new Registry();
   private readonly exposed: Registry;
   private readonly eauthBackends: ReadonlySet<string>;
   private sources?: MetricSources;
