@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { SCENARIOS, SCENARIO_IDS, type Scenario } from './scenarios.js';
 
 /** The parts of the bench beside the scenario table; each starts its own processes. */
-export const SUITES = ['events', 'hardening', 'operations'] as const;
+export const SUITES = ['events', 'hardening', 'metrics', 'operations'] as const;
 export type Suite = (typeof SUITES)[number];
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -19,8 +19,9 @@ Options:
   --only NAME      run only these parts; repeat or separate with commas: a scenario
                    (${SCENARIO_IDS.join(', ')}), or ${SUITES.join(', ')}
                    (1,000 /events clients and a 10,000-event burst; hostile input,
-                   slowloris, bursts, master down; the cost of metrics, audit trail
-                   and auth throttling on login and local_async)
+                   slowloris, bursts, master down; the cost of metrics and of a
+                   scrape; the cost of metrics, audit trail and auth throttling
+                   together on login and local_async)
   --soak N         run mixed traffic for N minutes instead, printing RSS and event-loop
                    delay at the start, middle and end
   --fleet N,M,…    instead, measure local grains.items (JSON and YAML), GET /jobs/<jid>

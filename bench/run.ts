@@ -10,6 +10,7 @@ import { benchEvents, formatEventsBench } from './events.js';
 import { benchFleet, formatFleet } from './fleet.js';
 import { benchHardening, formatHardening } from './hardening.js';
 import { benchOperations, formatOperations } from './operations.js';
+import { benchMetrics, formatMetricsBench } from './metrics.js';
 import { benchSoak, formatSoak } from './soak.js';
 import { ProcessGroup } from './children.js';
 import { describeMachine } from './machine.js';
@@ -25,6 +26,7 @@ let interrupted = false;
 const SUITE_RUNNERS: Record<Suite, (options: BenchOptions) => Promise<string>> = {
   events: async () => formatEventsBench(await benchEvents()),
   hardening: async () => formatHardening(await benchHardening()),
+  metrics: async () => formatMetricsBench(await benchMetrics()),
   operations: async (options) => formatOperations(await benchOperations(options)),
 };
 

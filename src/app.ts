@@ -1,8 +1,8 @@
 /**
- * The Koa onion: X-Request-Id → access log (when configured) → client address → no-store on the
- * credential paths (/login, /token, /run) → CORS (answers OPTIONS) → URL and declared body size
- * limits (414, 413) → errors → health checks (/healthz, /readyz) → static files, favicon, app
- * page (the `app`
+ * The Koa onion: X-Request-Id → access log (when configured) → request counts and times (/stats,
+ * /metrics) → client address → no-store on the credential paths (/login, /token, /run) → CORS
+ * (answers OPTIONS) → URL and declared body size limits (414, 413) → errors → health checks
+ * (/healthz, /readyz) → static files, favicon, app page (the `app`
  * file, else the built-in console) → authorized_ips (403) → Accept negotiation (406) → routes,
  * where each route adds the session check and then body parsing by Content-Type (406/400) as it
  * needs them. Handlers only turn a URL into lowstate and call the Salt adapter.
@@ -48,6 +48,10 @@ import { OPENAPI_PATH, registerOpenapi } from './routes/openapi.js';
 import { skipWhen } from '../middleware/skipWhen.js';
 import { requestId } from '../middleware/requestId.js';
 import type { Auditor } from './audit/auditor.js';
+import { registerMetrics } from './routes/metrics.js';
+import type { Metrics } from './metrics/registry.js';
+import { processExposition, type MetricsExposition } from './metrics/exposition.js';
+import { routeLabeller } from './metrics/routeLabel.js';
 
 export interface AppOptions {
   settings: Settings;
@@ -59,9 +63,13 @@ export interface AppOptions {
   registry: SerializerRegistry;
   log: Logger;
   tls: boolean;
+  /** The app's metrics (none: no /metrics); the Salt adapter given should report to it too. */
+  metrics?: Metrics;
+  /** What `GET /metrics` answers; this process's metrics by default. */
+  exposition?: MetricsExposition;
 }
 
-export function createApp({ settings, salt, registry, log, tls, accessLog, auditor }: AppOptions): Koa<ApiState> {
+export function createApp({ settings, salt, registry, log, tls, accessLog, auditor, metrics, exposition }: AppOptions): Koa<ApiState> {
   const app = new Koa<ApiState>();
   app.silent = true;
   const limit = settings.api.max_request_body_size;
@@ -79,6 +87,7 @@ export function createApp({ settings, salt, registry, log, tls, accessLog, audit
     ),
     stats: new ServerStats(),
     auditor,
+    metrics,
     callerOf: (ctx) => ({ session: ctx.state.token, admits: admitsFrom(settings.api.api_acl, ctx), client: clientIp(ctx), requestId: ctx.state.requestId ?? '' }),
   };
 
@@ -88,6 +97,10 @@ export function createApp({ settings, salt, registry, log, tls, accessLog, audit
   registerHook(router, deps);
   registerStats(router, deps);
   registerOpenapi(router, prefix);
+  if (metrics) {
+    registerMetrics(router, deps, exposition ?? processExposition(metrics));
+    metrics.readFrom({ pool: () => salt.master.pool, bus: salt.bus, server: deps.stats });
+  }
   if (settings.api.enable_sessions) {
     registerLogin(router, deps);
     registerMinions(router, deps);
@@ -96,11 +109,18 @@ export function createApp({ settings, salt, registry, log, tls, accessLog, audit
 
   // First of all, so every answer carries it and every log line about the request names it.
   app.use(requestId(settings.api.trusted_proxies));
-  // Health checks come every few seconds from every balancer: left out of /stats, and of the
-  // access log unless log_health_checks asks for them.
+  // Health checks come every few seconds from every balancer: left out of /stats and /metrics,
+  // and of the access log unless log_health_checks asks for them.
   const healthCheck = isHealthCheck(prefix);
   if (accessLog) app.use(settings.api.log_health_checks ? accessLog.middleware() : skipWhen(healthCheck, accessLog.middleware()));
-  app.use(skipWhen(healthCheck, countRequests(deps.stats)));
+  const routeOf = routeLabeller({
+    router,
+    prefix,
+    staticMount: settings.api.static ? `${prefix}${settings.api.static_path}` : undefined,
+    appMount: `${prefix}${settings.api.app_path}`,
+    faviconPath: settings.api.favicon ? `${prefix}/favicon.ico` : undefined,
+  });
+  app.use(skipWhen(healthCheck, countRequests(deps.stats, metrics && { observer: metrics, routeOf })));
   // Who is asking, before anything may want to know; CORS outside the error handler, so error
   // answers carry its headers too, and OPTIONS never gets further.
   // Without trusted proxies the client is the socket peer, which clientIp() reads directly.
@@ -136,14 +156,14 @@ export function createApp({ settings, salt, registry, log, tls, accessLog, audit
   if (api.authorized_ips) app.use(authorizedIps(api.authorized_ips));
   // Event streams sit before Accept negotiation: an EventSource sends `Accept: text/event-stream`.
   registerEvents(app, deps);
+  // Answers that are not data: the key archive, and the metrics text whatever Prometheus accepts.
   const keyArchive = `${prefix}/keys`;
   const openapi = `${prefix}${OPENAPI_PATH}`;
-  app.use(
-    negotiate(registry, (ctx) => {
-      const path = ctx.path.replace(/\/+$/, '');
-      return (ctx.method === 'POST' && path === keyArchive) || path === openapi;
-    }),
-  );
+  const metricsPath = `${prefix}/metrics`;
+  // Answers with a format of their own: the key archive's tar, the OpenAPI JSON, Prometheus text.
+  const unnegotiated = (method: string, path: string) =>
+    (method === 'POST' && path === keyArchive) || path === openapi || ((method === 'GET' || method === 'HEAD') && path === metricsPath);
+  app.use(negotiate(registry, (ctx) => unnegotiated(ctx.method, ctx.path.replace(/\/+$/, ''))));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

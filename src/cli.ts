@@ -172,11 +172,11 @@ function loggerFor(settings: Settings, args: Args, level: LogLevel, current: Log
 
 /** A cluster worker (src/cluster.ts): serve with the settings the primary validated. */
 async function runWorker(args: Args, level: LogLevel, stderrLog: Logger): Promise<void> {
-  const { reportReady, settingsFromPrimary } = await import('./cluster.js');
-  const settings = await settingsFromPrimary();
+  const { reportReady, assignmentFromPrimary } = await import('./cluster.js');
+  const { settings, slot } = await assignmentFromPrimary();
   const log = loggerFor(settings, args, level, stderrLog).child({ worker: cluster.worker?.id });
   const { startServer } = await import('./server.js');
-  const server = await startServer(settings, log);
+  const server = await startServer(settings, log, { clusterWorker: { slot } });
   reportReady(server.url);
   // The primary stops its workers with SIGTERM; a terminal's Ctrl-C reaches the whole process
   // group, and stopping is the primary's call then too.

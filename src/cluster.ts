@@ -2,12 +2,14 @@
  * `workers > 1` (node:cluster). The primary only supervises: it forks the workers, hands each the
  * settings it has already validated, replaces a worker that dies and stops them all on shutdown.
  * Every worker runs the whole server (its own master connections and its one event-bus
- * subscription); node:cluster shares the listening socket between them.
+ * subscription); node:cluster shares the listening socket between them. The primary also collects
+ * the workers' metrics for the worker that answers `GET /metrics` (src/metrics/cluster.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Settings } from './config/types.js';
 import type { Logger } from './log.js';
 import { serveClusterCounters } from './auth/throttle.js';
+import { MetricsCollector } from './metrics/cluster.js';
 
 /** Worker → primary. */
 type WorkerMessage = { type: 'settings?' } | { type: 'ready'; url: string };
@@ -16,6 +18,14 @@ type WorkerMessage = { type: 'settings?' } | { type: 'ready'; url: string };
 interface SettingsMessage {
   type: 'settings';
   settings: Settings;
+  /** Which of the `workers` places this worker fills (0…N-1); a replacement takes its predecessor's. */
+  slot: number;
+}
+
+/** What a worker is told by the primary. */
+export interface WorkerAssignment {
+  settings: Settings;
+  slot: number;
 }
 
 /** Replacing a worker that keeps dying young waits longer each time, up to the maximum. */
@@ -53,27 +63,32 @@ export async function superviseWorkers(settings: Settings, log: Logger): Promise
   // auth_throttle's counters live here, so the limits hold across workers.
   if (settings.api.auth_throttle.enabled) serveClusterCounters();
   const workers = new Set<Worker>();
+  /** Workers that reported ready: those a scrape collects metrics from. */
+  const serving = new Set<Worker>();
+  const metrics = new MetricsCollector(() => serving);
   const timers = new Set<NodeJS.Timeout>();
   let stopping = false;
   let restartDelay = 0;
 
   /** `onReady` once the worker listens, `onExit` if it exits, whichever happens. */
-  const fork = (onReady: (url: string) => void, onExit: (code: number | null, signal: string | null, ready: boolean) => void): void => {
+  const fork = (slot: number, onReady: (url: string) => void, onExit: (code: number | null, signal: string | null, ready: boolean) => void): void => {
     const worker = cluster.fork();
     const started = Date.now();
     let ready = false;
     workers.add(worker);
     worker.on('message', (message: unknown) => {
-      if (!isWorkerMessage(message)) return;
-      if (message.type === 'settings?') worker.send({ type: 'settings', settings } satisfies SettingsMessage);
+      if (metrics.handle(worker, message) || !isWorkerMessage(message)) return;
+      if (message.type === 'settings?') worker.send({ type: 'settings', settings, slot } satisfies SettingsMessage);
       if (message.type === 'ready' && !ready) {
         ready = true;
+        serving.add(worker);
         log.info(`worker ${worker.id} ready (pid ${worker.process.pid})`);
         onReady(message.url);
       }
     });
     worker.once('exit', (code, signal) => {
       workers.delete(worker);
+      serving.delete(worker);
       if (stopping) return;
       log.warn(`worker ${worker.id} (pid ${worker.process.pid}) exited with ${describeExit(code, signal)}`);
       const lived = Date.now() - started;
@@ -83,11 +98,11 @@ export async function superviseWorkers(settings: Settings, log: Logger): Promise
   };
 
   /** Keeps the worker count up for as long as the primary runs. */
-  const replace = (): void => {
+  const replace = (slot: number): void => {
     log.info(`starting a new worker in ${restartDelay} ms`);
     const timer = setTimeout(() => {
       timers.delete(timer);
-      if (!stopping) fork(() => {}, replace);
+      if (!stopping) fork(slot, () => {}, () => replace(slot));
     }, restartDelay);
     timers.add(timer);
   };
@@ -112,10 +127,10 @@ export async function superviseWorkers(settings: Settings, log: Logger): Promise
   let url: string;
   try {
     const urls = await Promise.all(
-      Array.from({ length: settings.api.workers }, () =>
+      Array.from({ length: settings.api.workers }, (_, slot) =>
         new Promise<string>((resolve, reject) => {
-          fork(resolve, (code, signal, ready) => {
-            if (ready) replace();
+          fork(slot, resolve, (code, signal, ready) => {
+            if (ready) replace(slot);
             else reject(new Error(`a worker exited with ${describeExit(code, signal)} before it was ready`));
           });
         }),
@@ -136,13 +151,13 @@ export async function superviseWorkers(settings: Settings, log: Logger): Promise
   };
 }
 
-/** In a worker: the settings the primary validated. */
-export function settingsFromPrimary(): Promise<Settings> {
+/** In a worker: the settings the primary validated, and this worker's place. */
+export function assignmentFromPrimary(): Promise<WorkerAssignment> {
   return new Promise((resolve) => {
     const onMessage = (message: unknown): void => {
       if (!isSettingsMessage(message)) return;
       process.off('message', onMessage);
-      resolve(message.settings);
+      resolve({ settings: message.settings, slot: message.slot });
     };
     // Asked for, not pushed: a message sent before this listener exists would be lost.
     process.on('message', onMessage);

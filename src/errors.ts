@@ -112,6 +112,7 @@ export const Errors = {
   // 503, 504
   MasterUnavailable: define('MASTER_UNAVAILABLE', 503, () => 'Salt Master is not available.'),
   ShuttingDown: define('SHUTTING_DOWN', 503, () => 'Server shutting down'),
+  MetricsUnavailable: define('METRICS_UNAVAILABLE', 503, (why: string) => `The workers' metrics could not be collected: ${why}`),
   SshBusy: define(
     'SSH_BUSY',
     503,

@@ -16,6 +16,8 @@ import { cannotOpen } from './config/configError.js';
 import { attachEventStreams } from './routes/events.js';
 import { createDefaultRegistry } from '../serializers/index.js';
 import type { SerializerRegistry } from '../serializers/registry.js';
+import { Metrics } from './metrics/registry.js';
+import { clusterExposition } from './metrics/cluster.js';
 
 export interface RunningServer {
   url: string;
@@ -37,6 +39,11 @@ export interface RunningServer {
 export interface ServerOptions {
   /** The serializer registry to use; the built-in formats by default. */
   registry?: SerializerRegistry;
+  /**
+   * This process is the worker in `slot` of src/cluster.ts: `GET /metrics` answers every worker's
+   * metrics, collected by the primary, each labelled with its slot.
+   */
+  clusterWorker?: { slot: number };
 }
 
 function tlsOptions(settings: Settings): https.ServerOptions | undefined {
@@ -106,12 +113,24 @@ export async function startServer(settings: Settings, log: Logger, options: Serv
   const tls = tlsOptions(settings);
   const accessLog = openAccessLog(settings.api.log_access_file);
   const auditLog = openAuditLog(settings);
-  const salt = await createSaltAdapter(settings, log, auditLog);
+  const metrics = settings.api.enable_metrics ? new Metrics({ eauthBackends: Object.keys(settings.master.external_auth) }) : undefined;
+  const salt = await createSaltAdapter(settings, log, { auditor: auditLog, observer: metrics });
   let server: http.Server | https.Server;
   let drain: Drain;
   let eventStreams: ReturnType<typeof attachEventStreams> | undefined;
   try {
-    const app = createApp({ settings, salt, registry: options.registry ?? createDefaultRegistry(), log, tls: Boolean(tls), accessLog, auditor: auditLog });
+    const exposition = metrics && options.clusterWorker ? clusterExposition(metrics, options.clusterWorker.slot) : undefined;
+    const app = createApp({
+      settings,
+      salt,
+      registry: options.registry ?? createDefaultRegistry(),
+      log,
+      tls: Boolean(tls),
+      accessLog,
+      auditor: auditLog,
+      metrics,
+      exposition,
+    });
     const appHandler = app.callback();
     drain = new Drain();
     const handler = drain.track((req, res) => void appHandler(req, res));

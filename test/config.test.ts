@@ -206,6 +206,7 @@ describe('settingsFromMaster', () => {
       max_request_body_size: 1048576,
       collect_stats: false,
       stats_disable_auth: false,
+      metrics_disable_auth: false,
       static: undefined,
       static_path: '/static',
       app: undefined,

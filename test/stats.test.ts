@@ -125,12 +125,13 @@ describe('GET /stats with stats_disable_auth', () => {
 describe('ServerStats and LatencySamples', () => {
   it('trackEventStream counts a stream until it is released, once', () => {
     const stats = new ServerStats();
-    const release = stats.trackEventStream();
-    const other = stats.trackEventStream();
+    const release = stats.trackEventStream('sse');
+    const other = stats.trackEventStream('ws');
     expect(stats.snapshot().event_streams).to.equal(2);
     release();
     release();
     expect(stats.snapshot().event_streams).to.equal(1);
+    expect([stats.eventStreams('sse'), stats.eventStreams('ws')]).to.deep.equal([0, 1]);
     other();
     expect(stats.snapshot().event_streams).to.equal(0);
   });

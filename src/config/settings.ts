@@ -26,6 +26,7 @@ const API_OPTIONS: ReadonlySet<string> = new Set([
   'events_ring_size', 'events_ring_bytes', 'master_timeout', 'master_pool_size', 'token_cache_ttl', 'max_body_depth',
   'max_header_size', 'max_url_length', 'headers_timeout', 'request_timeout', 'keepalive_timeout', 'shutdown_grace',
   'event_pull_framing', 'ssh_max_concurrent', 'log_health_checks', 'audit_log_file', 'audit_log_args', 'auth_throttle',
+  'metrics_disable_auth', 'enable_metrics',
 ]);
 
 export const AUTH_THROTTLE_DEFAULTS: AuthThrottleOptions = {
@@ -230,6 +231,8 @@ function apiOptions(api: OptionReader): ApiOptions {
     max_request_body_size: api.integer('max_request_body_size', 1048576, 0),
     collect_stats: api.boolean('collect_stats', false),
     stats_disable_auth: api.boolean('stats_disable_auth', false),
+    metrics_disable_auth: api.boolean('metrics_disable_auth', false),
+    enable_metrics: api.boolean('enable_metrics', true),
     static: absolutePath(api, 'static'),
     static_path: mountPath(api, 'static_path', '/static', 'path'),
     app: absolutePath(api, 'app'),

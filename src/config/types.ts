@@ -63,6 +63,10 @@ export interface ApiOptions {
   max_request_body_size: number;
   collect_stats: boolean;
   stats_disable_auth: boolean;
+  /** `GET /metrics` without a session (restrict it with authorized_ips or the network instead). */
+  metrics_disable_auth: boolean;
+  /** Off: no `/metrics` (404) and nothing counted for it. */
+  enable_metrics: boolean;
   static?: string;
   static_path: string;
   app?: string;

@@ -7,7 +7,7 @@
  */
 import type { EventFrame } from '../salt/types.js';
 import { EventRing } from './ring.js';
-import { batchOf, type Delivery } from './streamEvent.js';
+import { batchOf, type Batch, type Delivery } from './streamEvent.js';
 import { Subscription, type EventSink } from './subscription.js';
 import type { TagFilter } from './tagFilter.js';
 
@@ -19,6 +19,11 @@ export interface BusFeed {
   off(event: 'up' | 'down', listener: () => void): unknown;
 }
 
+/** Told how many bus events went out to subscribers (for /metrics). */
+export interface HubObserver {
+  delivered(events: number): void;
+}
+
 export interface HubOptions {
   /** Recent events kept for Last-Event-ID replay (`events_ring_size`). */
   ringSize: number;
@@ -26,6 +31,7 @@ export interface HubOptions {
   ringBytes: number;
   /** Bytes a subscriber may fall behind before it is cut off. */
   maxQueuedBytes?: number;
+  observer?: HubObserver;
 }
 
 export interface SubscribeOptions {
@@ -44,6 +50,7 @@ export class EventHub {
   private readonly ring: EventRing;
   private readonly subscriptions = new Set<Subscription>();
   private readonly maxQueuedBytes: number;
+  private readonly onDeliver: (batch: Batch) => void;
   private pending: Delivery[] = [];
   private flushTimer?: NodeJS.Immediate;
   private closed = false;
@@ -57,6 +64,8 @@ export class EventHub {
   ) {
     this.ring = new EventRing(options.ringSize, options.ringBytes);
     this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    const { observer } = options;
+    this.onDeliver = observer ? (batch) => observer.delivered(batch.events) : () => {};
     this.untap = bus.tap((frame, bytes) => this.enqueue(this.ring.add(frame.tag, frame.data, bytes)));
     bus.on('up', this.onUp);
     bus.on('down', this.onDown);
@@ -91,6 +100,7 @@ export class EventHub {
       maxQueuedBytes: this.maxQueuedBytes,
       after,
       onClose: (closed) => this.subscriptions.delete(closed),
+      onDeliver: this.onDeliver,
     });
     this.subscriptions.add(subscription);
     if (intro.length > 0) subscription.offer(batchOf(intro));

@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import type { TokenAuthority } from '../salt/tokens.js';
 import type { SaltToken } from '../salt/types.js';
 import type { EventHub } from './hub.js';
-import { describeEnd, type Batch, type Delivery, type StreamEnd } from './streamEvent.js';
+import { describeEnd, type Batch, type Delivery, type StreamCutOff, type StreamEnd } from './streamEvent.js';
 import type { EventSink, Subscription } from './subscription.js';
 import type { TagFilter } from './tagFilter.js';
 import { watchToken } from './tokenWatch.js';
@@ -78,6 +78,8 @@ export interface SseStreamOptions {
   response: ServerResponse;
   /** Called once when the stream is over, however it ended. */
   onClose(): void;
+  /** Called when the server ends the stream, with the reason. */
+  onCutOff(reason: StreamCutOff): void;
 }
 
 /** The response body of one SSE client: a Readable fed by the hub, with backpressure. */
@@ -112,6 +114,7 @@ class SseStream extends Readable implements EventSink {
   terminate(reason: StreamEnd): void {
     if (this.ending || this.destroyed) return;
     this.ending = true;
+    this.options.onCutOff(reason);
     this.release();
     this.push(sseComment(describeEnd(reason)));
     this.push(null);

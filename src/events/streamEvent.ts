@@ -48,6 +48,8 @@ export type Delivery = StreamEvent | Notice;
 export interface Batch {
   readonly items: readonly Delivery[];
   readonly bytes: number;
+  /** How many of the items are bus events (the rest are notices). */
+  readonly events: number;
 }
 
 /** What one delivery costs a subscriber's queue: its JSON plus framing. */
@@ -55,12 +57,21 @@ const FRAMING_BYTES = 64;
 
 export function batchOf(items: readonly Delivery[]): Batch {
   let bytes = 0;
-  for (const item of items) bytes += FRAMING_BYTES + (item.kind === 'event' ? item.tag.length + (item.json?.length ?? 0) : 0);
-  return { items, bytes };
+  let events = 0;
+  for (const item of items) {
+    bytes += FRAMING_BYTES;
+    if (item.kind !== 'event') continue;
+    bytes += item.tag.length + (item.json?.length ?? 0);
+    events++;
+  }
+  return { items, bytes, events };
 }
 
 /** Why the server ends a stream. */
 export type StreamEnd = 'overflow' | 'shutdown' | 'expired' | 'revoked';
+
+/** Why the server cut a client off: a stream end, or (WebSocket) a ping left unanswered. */
+export type StreamCutOff = StreamEnd | 'unresponsive';
 
 const END_MESSAGES: Record<StreamEnd, string> = {
   overflow: 'closing: client too slow, too many events queued for it',

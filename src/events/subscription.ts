@@ -20,6 +20,8 @@ export interface SubscriptionOptions {
   /** Events up to this id have been seen (or are not wanted). */
   after: number;
   onClose(subscription: Subscription): void;
+  /** Told of every batch handed to the sink. */
+  onDeliver(batch: Batch): void;
 }
 
 export class Subscription {
@@ -43,7 +45,7 @@ export class Subscription {
     const own = this.select(batch);
     if (!own) return;
     if (!this.blocked && this.head === this.queue.length) {
-      this.blocked = !this.sink.deliver(own);
+      this.handOver(own);
       return;
     }
     this.queue.push(own);
@@ -61,7 +63,7 @@ export class Subscription {
       const batch = this.queue[this.head] as Batch;
       this.queue[this.head++] = undefined;
       this.queuedBytes -= batch.bytes;
-      this.blocked = !this.sink.deliver(batch);
+      this.handOver(batch);
     }
     if (this.head === this.queue.length) {
       this.queue.length = 0;
@@ -85,6 +87,11 @@ export class Subscription {
     if (!this.active) return;
     this.cancel();
     this.sink.terminate(reason);
+  }
+
+  private handOver(batch: Batch): void {
+    this.options.onDeliver(batch);
+    this.blocked = !this.sink.deliver(batch);
   }
 
   /**

@@ -13,7 +13,7 @@ import type { TokenAuthority } from '../salt/tokens.js';
 import type { SaltToken } from '../salt/types.js';
 import { EventDigest } from './digest.js';
 import type { EventHub } from './hub.js';
-import { describeEnd, type Batch, type StreamEnd, type StreamEvent } from './streamEvent.js';
+import { describeEnd, type Batch, type StreamCutOff, type StreamEnd, type StreamEvent } from './streamEvent.js';
 import type { EventSink, Subscription } from './subscription.js';
 import type { TagFilter } from './tagFilter.js';
 import { watchToken } from './tokenWatch.js';
@@ -46,6 +46,8 @@ export interface WsSessionOptions extends WsGrant {
   log: Logger;
   /** Called once when the connection is over. */
   onClose(): void;
+  /** Called when the server ends the connection, with the reason. */
+  onCutOff(reason: StreamCutOff): void;
 }
 
 function text(data: RawData): string {
@@ -83,6 +85,7 @@ class WsSession implements EventSink {
 
   terminate(reason: StreamEnd): void {
     if (this.closed) return;
+    this.options.onCutOff(reason);
     this.release();
     this.socket.close(reason === 'shutdown' ? GOING_AWAY : POLICY_VIOLATION, describeEnd(reason));
   }
@@ -96,6 +99,7 @@ class WsSession implements EventSink {
   private beat(): void {
     if (!this.answered) {
       this.options.log.info('websocket client did not answer a ping in time; connection dropped', { user: this.options.token.name });
+      this.options.onCutOff('unresponsive');
       this.release();
       this.socket.terminate();
       return;

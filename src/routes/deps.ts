@@ -4,6 +4,7 @@ import type { Middleware } from 'koa';
 import type { Settings } from '../config/types.js';
 import type { SaltAdapter } from '../salt/adapter.js';
 import type { ServerStats } from '../stats/serverStats.js';
+import type { Metrics } from '../metrics/registry.js';
 import type { ApiContext, ApiState } from '../state.js';
 import type { Caller } from '../salt/netapi.js';
 import type { Auditor } from '../audit/auditor.js';
@@ -19,6 +20,8 @@ export interface RouteDeps {
   tls: boolean;
   /** This server's request and event-stream counters (event streams call `trackEventStream`). */
   stats: ServerStats;
+  /** This app's Prometheus metrics (event streams report to it); none with `enable_metrics: false`. */
+  metrics?: Metrics;
   /** Who runs a lowstate for this request: its confirmed session and its `api_acl` check. */
   callerOf(ctx: ApiContext): Caller;
   /** Hears of every login (audit_log_file), when configured. */

@@ -77,7 +77,8 @@ function eventsEndpoint(deps: RouteDeps, hub: EventHub) {
       tokens: deps.salt.tokens,
       token,
       response: ctx.res,
-      onClose: deps.stats.trackEventStream(),
+      onClose: deps.stats.trackEventStream('sse'),
+      onCutOff: (reason) => deps.metrics?.streamCutOff('sse', reason),
     });
     if (!stream) throw Errors.ShuttingDown();
     ctx.body = stream;
@@ -89,7 +90,11 @@ function eventsEndpoint(deps: RouteDeps, hub: EventHub) {
  * sends `Accept: text/event-stream`, and salt-api never negotiated these endpoints.
  */
 export function registerEvents(app: Koa<ApiState>, deps: RouteDeps): void {
-  const hub = new EventHub(deps.salt.bus, { ringSize: deps.settings.api.events_ring_size, ringBytes: deps.settings.api.events_ring_bytes });
+  const hub = new EventHub(deps.salt.bus, {
+    ringSize: deps.settings.api.events_ring_size,
+    ringBytes: deps.settings.api.events_ring_bytes,
+    observer: deps.metrics,
+  });
   app.use(eventsEndpoint(deps, hub));
   const { ws } = websockify(app);
   ws.use((ctx) => {
@@ -102,7 +107,8 @@ export function registerEvents(app: Koa<ApiState>, deps: RouteDeps): void {
       tokens: deps.salt.tokens,
       heartbeatMs: deps.settings.api.events_heartbeat * 1000,
       log: deps.salt.log,
-      onClose: deps.stats.trackEventStream(),
+      onClose: deps.stats.trackEventStream('ws'),
+      onCutOff: (reason) => deps.metrics?.streamCutOff('ws', reason),
     });
   });
   registrations.set(app, { hub, ws, deps });

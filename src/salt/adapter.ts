@@ -5,13 +5,16 @@ import type { SaltContext } from './context.js';
 import { EventBus } from './eventBus.js';
 import { busAddresses, requestEndpoint } from './endpoints.js';
 import { MasterClient } from './master.js';
-import { NetapiClient } from './netapi.js';
-import { RequestChannel } from './requestChannel.js';
-import { TokenAuthority } from './tokens.js';
+import { NetapiClient, type JobObserver } from './netapi.js';
+import { RequestChannel, type RoundTripObserver } from './requestChannel.js';
+import { TokenAuthority, type TokenObserver } from './tokens.js';
 import { AuthThrottle } from '../auth/throttle.js';
 import type { Auditor } from '../audit/auditor.js';
 import { followLogouts } from './logoutNotice.js';
 import { SshSlots } from './ssh/slots.js';
+
+/** What the Salt side reports as it works (src/metrics implements it). */
+export type SaltObserver = RoundTripObserver & TokenObserver & JobObserver;
 
 export interface SaltAdapter extends SaltContext {
   netapi: NetapiClient;
@@ -30,8 +33,16 @@ function throttled(intervalMs: number, action: () => void): () => void {
 }
 
 /** Build the adapter and open the bus subscription (waits briefly for it, never fails on it). */
-/** `auditor` (audit_log_file) hears of every command that reaches the master. */
-export async function createSaltAdapter(settings: Settings, log: Logger, auditor?: Auditor): Promise<SaltAdapter> {
+/**
+ * What hears of the adapter's work: `auditor` (audit_log_file) of every command that reaches the
+ * master, `observer` (/metrics) of round trips, token checks and jobs.
+ */
+export interface SaltAdapterHooks {
+  auditor?: Auditor;
+  observer?: SaltObserver;
+}
+
+export async function createSaltAdapter(settings: Settings, log: Logger, { auditor, observer }: SaltAdapterHooks = {}): Promise<SaltAdapter> {
   const channel = new RequestChannel({
     endpoint: requestEndpoint(settings.master),
     poolSize: settings.api.master_pool_size,
@@ -41,6 +52,7 @@ export async function createSaltAdapter(settings: Settings, log: Logger, auditor
         `the Salt master at ${settings.master.interface}:${settings.master.ret_port} answers "bad load" to every request: it requires a newer request protocol than salt-api-koa speaks (master option minimum_auth_version); requests get 502`,
       ),
     ),
+    observer,
   });
   const master = new MasterClient(channel);
   const bus = new EventBus({
@@ -53,12 +65,12 @@ export async function createSaltAdapter(settings: Settings, log: Logger, auditor
   bus.on('up', () => log.info('master event bus connected'));
   await bus.start();
   const throttle = settings.api.auth_throttle;
-  const tokens = new TokenAuthority(master, settings.api.token_cache_ttl * 1000, throttle.enabled ? new AuthThrottle(throttle, log) : undefined);
+  const tokens = new TokenAuthority(master, settings.api.token_cache_ttl * 1000, { guard: throttle.enabled ? new AuthThrottle(throttle, log) : undefined, observer });
   followLogouts(bus, tokens);
   const context: SaltContext = { master, bus, tokens, settings: settings.master, log, sshSlots: new SshSlots(settings.api.ssh_max_concurrent) };
   return {
     ...context,
-    netapi: new NetapiClient(context, auditor),
+    netapi: new NetapiClient(context, { auditor, observer }),
     close() {
       // Closing drops the bus on purpose: no reconnect is coming.
       bus.off('down', onDown);

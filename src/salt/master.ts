@@ -6,7 +6,7 @@ import os from 'node:os';
 import { Errors, type ApiError } from '../errors.js';
 import { pythonStr } from './pythonRepr.js';
 import { PyFloat, numberOf } from '../../serializers/python-values.js';
-import type { RequestChannel, SendOptions } from './requestChannel.js';
+import type { PoolUsage, RequestChannel, SendOptions } from './requestChannel.js';
 import type { LatencySamples } from '../stats/latencySamples.js';
 import type { MasterErrorReply, SaltMap, SaltToken, SaltValue } from './types.js';
 
@@ -99,6 +99,11 @@ export class MasterClient {
   /** Round-trip times of this client's requests (for /stats). */
   get roundTrips(): LatencySamples {
     return this.channel.roundTrips;
+  }
+
+  /** The connection pool to the master's request server, now (for /metrics). */
+  get pool(): PoolUsage {
+    return this.channel.usage;
   }
 
   /** Authenticate with eauth; undefined when the master refuses (it replies ""). */

@@ -34,6 +34,15 @@ export interface Caller {
   requestId: string;
 }
 
+export type JobOutcome = 'ok' | 'error';
+
+/** Told of every chunk run with confirmed credentials (for /metrics). */
+export interface JobObserver {
+  job(client: ClientName, outcome: JobOutcome): void;
+}
+
+const UNOBSERVED: JobObserver = { job() {} };
+
 const CLIENTS: Record<ClientName, ClientFunction> = {
   local,
   local_async: localAsync,
@@ -63,12 +72,17 @@ const claimed = (value: SaltValue | undefined): string | null => (typeof value =
 export class NetapiClient {
   private readonly enabled: Set<string>;
 
-  /** `auditor` hears of every chunk that gets as far as the master (audit_log_file). */
+  private readonly auditor?: Auditor;
+  private readonly observer: JobObserver;
+
+  /** `auditor` hears of every chunk that gets as far as the master (audit_log_file), `observer` of every job run (/metrics). */
   constructor(
     private readonly salt: SaltContext,
-    private readonly auditor?: Auditor,
+    { auditor, observer = UNOBSERVED }: { auditor?: Auditor; observer?: JobObserver } = {},
   ) {
     this.enabled = new Set(salt.settings.netapi_enable_clients);
+    this.auditor = auditor;
+    this.observer = observer;
   }
 
   /** Run the chunks in order; the first failure aborts the request. */
@@ -119,7 +133,14 @@ export class NetapiClient {
     if (publishes(client)) this.checkEveryFunction(chunk, token);
     const { eauth: _eauth, username: _username, password: _password, ...rest } = chunk;
     const onJob = seen.jids ? (jid: string) => seen.jids?.push(jid) : undefined;
-    return CLIENTS[client]({ chunk: { ...rest, token: token.token }, token, onJob }, this.salt);
+    try {
+      const results = await CLIENTS[client]({ chunk: { ...rest, token: token.token }, token, onJob }, this.salt);
+      this.observer.job(client, 'ok');
+      return results;
+    } catch (error) {
+      this.observer.job(client, 'error');
+      throw error;
+    }
   }
 
   /**

@@ -19,6 +19,26 @@ export interface RequestChannelOptions {
   timeoutMs: number;
   /** Told each time the master refuses the envelope itself (`"bad load"`), for the operator's log. */
   onProtocolMismatch?: () => void;
+  /** Told of every request's command, outcome and round trip (for /metrics). */
+  observer?: RoundTripObserver;
+}
+
+/** `timeout`: no reply (or no free connection) in time; `error`: anything else that went wrong. */
+export type RoundTripOutcome = 'ok' | 'error' | 'timeout';
+
+export interface RoundTripObserver {
+  /** `seconds` from sending to the reply, when a reply came. */
+  roundTrip(cmd: string, outcome: RoundTripOutcome, seconds: number | undefined): void;
+}
+
+/** The pool of connections to the master's request server, now. */
+export interface PoolUsage {
+  /** Most connections open at once (`master_pool_size`). */
+  size: number;
+  /** Connections carrying a request. */
+  inUse: number;
+  /** Requests waiting for a free connection. */
+  waiting: number;
 }
 
 /** What a master answers to an envelope it refuses outright (salt-versions.md §1). */
@@ -53,8 +73,16 @@ export class RequestChannel {
     const deadline = Date.now() + timeoutMs;
     const envelope: ClearEnvelope = { enc: 'clear', load, version: REQUEST_PROTOCOL_VERSION };
     const body = packOldSpec(envelope);
-    const socket = await this.acquire(deadline);
+    let socket: Request;
+    try {
+      socket = await this.acquire(deadline);
+    } catch (error) {
+      this.options.observer?.roundTrip(load.cmd, this.closed ? 'error' : 'timeout', undefined);
+      throw error;
+    }
     let healthy = false;
+    let outcome: RoundTripOutcome = 'error';
+    let seconds: number | undefined;
     const sentAt = performance.now();
     try {
       socket.sendTimeout = Math.max(1, deadline - Date.now());
@@ -63,21 +91,32 @@ export class RequestChannel {
       // A REQ socket receives the reply as exactly one frame.
       const [reply] = (await socket.receive()) as [Buffer];
       healthy = true;
-      this.roundTrips.record(performance.now() - sentAt);
+      const elapsed = performance.now() - sentAt;
+      this.roundTrips.record(elapsed);
+      seconds = elapsed / 1000;
       const decoded = unpack(reply);
       if (decoded === BAD_LOAD) {
         this.options.onProtocolMismatch?.();
         throw Errors.ProtocolMismatch();
       }
+      outcome = 'ok';
       return decoded;
     } catch (error) {
       if (isApiError(error)) throw error;
       if (this.closed) throw Errors.MasterUnavailable();
-      if (isTimeout(error)) throw Errors.MasterUnavailable();
+      if (isTimeout(error)) {
+        outcome = 'timeout';
+        throw Errors.MasterUnavailable();
+      }
       throw error;
     } finally {
       this.release(socket, healthy);
+      this.options.observer?.roundTrip(load.cmd, outcome, seconds);
     }
+  }
+
+  get usage(): PoolUsage {
+    return { size: this.options.poolSize, inUse: this.open - this.idle.length, waiting: this.waiters.length };
   }
 
   /** Close every socket; pending and later requests fail with 503. */

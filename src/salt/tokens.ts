@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Attempt, CredentialGuard } from '../auth/throttle.js';
+import { Errors, isApiError } from '../errors.js';
 import type { MasterClient } from './master.js';
 import type { SaltMap, SaltToken } from './types.js';
 
@@ -26,6 +27,24 @@ export function tokenDigest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** `session`: tokens presented to the API; `credentials`: tokens minted for eauth credentials in chunks. */
+export type TokenCache = 'session' | 'credentials';
+
+/**
+ * `failure`: the master refused the credentials; `throttled`: auth_throttle refused them before
+ * the master was asked; `error`: the master could not be asked (down, timeout).
+ */
+export type LoginOutcome = 'success' | 'failure' | 'throttled' | 'error';
+
+/** Told of cache lookups and logins (for /metrics). */
+export interface TokenObserver {
+  cacheLookup(cache: TokenCache, hit: boolean): void;
+  /** `eauth` as the client sent it: bound it before using it as a label. */
+  login(eauth: unknown, outcome: LoginOutcome): void;
+}
+
+const UNOBSERVED: TokenObserver = { cacheLookup() {}, login() {} };
+
 interface Cached {
   record: SaltToken;
   until: number;
@@ -42,15 +61,22 @@ export class TokenAuthority {
   private readonly revoked = new Map<string, number>();
   private readonly minted = new Map<string, SaltToken>();
 
+  private readonly guard?: CredentialGuard;
+  private readonly observer: TokenObserver;
+
   /**
    * `guard` (auth_throttle) is asked before credentials a client presents go to the master, when
-   * the caller says who presents them (`from`, the client address).
+   * the caller says who presents them (`from`, the client address); `observer` (/metrics) hears
+   * of cache lookups and logins.
    */
   constructor(
     private readonly master: MasterClient,
     private readonly ttlMs: number,
-    private readonly guard?: CredentialGuard,
-  ) {}
+    { guard, observer = UNOBSERVED }: { guard?: CredentialGuard; observer?: TokenObserver } = {},
+  ) {
+    this.guard = guard;
+    this.observer = observer;
+  }
 
   /** The master's verdict on `attempt`'s credentials, counted by the guard when there is one. */
   private async guarded<T>(attempt: Attempt | undefined, ask: () => Promise<T | undefined>): Promise<T | undefined> {
@@ -72,7 +98,9 @@ export class TokenAuthority {
     const now = Date.now();
     if (this.isRevoked(token, now)) return undefined;
     const cached = this.valid.get(token);
-    if (cached && cached.until > now) return cached.record;
+    const hit = cached !== undefined && cached.until > now;
+    this.observer.cacheLookup('session', hit);
+    if (hit) return cached.record;
     if (cached) this.valid.delete(token);
     const record = await this.guarded(from === undefined ? undefined : { ip: from }, () => this.lookup(token));
     if (!record || this.isRevoked(token, Date.now())) return undefined;
@@ -93,7 +121,14 @@ export class TokenAuthority {
   /** Log in with eauth credentials (the master's `mk_token`); `from` as for validate(). */
   async login(credentials: SaltMap, from?: string): Promise<SaltToken | undefined> {
     const attempt = from === undefined ? undefined : { ip: from, user: typeof credentials.username === 'string' ? credentials.username : '' };
-    const record = await this.guarded(attempt, () => this.master.mkToken(credentials));
+    let record: SaltToken | undefined;
+    try {
+      record = await this.guarded(attempt, () => this.master.mkToken(credentials));
+    } catch (error) {
+      this.observer.login(credentials.eauth, isApiError(error) && error.code === Errors.TooManyAttempts.code ? 'throttled' : 'error');
+      throw error;
+    }
+    this.observer.login(credentials.eauth, record ? 'success' : 'failure');
     if (record) this.remember(record);
     return record;
   }
@@ -108,7 +143,9 @@ export class TokenAuthority {
       .update(`${credentials.eauth}\0${credentials.username}\0${credentials.password}`)
       .digest('hex');
     const known = this.minted.get(key);
-    if (known && known.expire - MINT_MARGIN_S > Date.now() / 1000 && !this.isRevoked(known.token, Date.now())) return known;
+    const hit = known !== undefined && known.expire - MINT_MARGIN_S > Date.now() / 1000 && !this.isRevoked(known.token, Date.now());
+    this.observer.cacheLookup('credentials', hit);
+    if (hit) return known;
     const record = await this.login({ ...credentials }, from);
     if (!record) return undefined;
     if (this.minted.size >= CACHE_MAX) this.minted.clear();

@@ -6,6 +6,9 @@
 
 export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx';
 
+/** `sse` for `GET /events`, `ws` for `GET /ws`. */
+export type StreamKind = 'sse' | 'ws';
+
 export interface HttpFigures {
   uptime_seconds: number;
   requests: { total: number } & Record<StatusClass, number>;
@@ -26,7 +29,7 @@ export class ServerStats {
   private total = 0;
   private readonly byClass: Record<StatusClass, number> = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
   private inFlight = 0;
-  private streams = 0;
+  private readonly streams: Record<StreamKind, number> = { sse: 0, ws: 0 };
 
   requestStarted(): void {
     this.inFlight++;
@@ -44,14 +47,22 @@ export class ServerStats {
    * Count an event stream (SSE or WebSocket) as open until the returned function is called;
    * calling it more than once is harmless, so every close path may call it.
    */
-  trackEventStream(): () => void {
-    this.streams++;
+  trackEventStream(kind: StreamKind): () => void {
+    this.streams[kind]++;
     let open = true;
     return () => {
       if (!open) return;
       open = false;
-      this.streams--;
+      this.streams[kind]--;
     };
+  }
+
+  eventStreams(kind: StreamKind): number {
+    return this.streams[kind];
+  }
+
+  get requestsInFlight(): number {
+    return this.inFlight;
   }
 
   snapshot(): HttpFigures {
@@ -60,7 +71,7 @@ export class ServerStats {
       uptime_seconds: Math.round(Number(uptimeNs / 1_000_000n)) / 1000,
       requests: { total: this.total, ...this.byClass },
       in_flight: this.inFlight,
-      event_streams: this.streams,
+      event_streams: this.streams.sse + this.streams.ws,
     };
   }
 }
