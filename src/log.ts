@@ -110,10 +110,13 @@ export async function flushLogs(): Promise<void> {
 /**
  * Where lines go: a file opened for appending, or stderr. Also the access log's file
  * (src/accessLog.ts). File writes are asynchronous and batched, off the request's path: a line
- * is queued, the first one goes to the kernel at once, and the lines logged while a write is under
- * way go together in the next one. SIGHUP's reopen() sends later lines to the new file while the
+ * is queued, the lines of the next few milliseconds go to the kernel with it in one write, and
+ * the lines logged while a write is under way go together in the next one. SIGHUP's reopen() sends later lines to the new file while the
  * old descriptor is closed only after its own lines are written; flushLogs() waits for them all.
  */
+/** Lines are written at most this long after they are logged (flushLogs() and exit write them all). */
+const LINE_BATCH_MS = 10;
+
 export class Sink {
   private fd: number | undefined;
   private readonly queue: Batch[] = [];
@@ -121,10 +124,13 @@ export class Sink {
   private queuedChars = 0;
   private dropped = 0;
   private waiters: (() => void)[] = [];
+  private pumpScheduled = false;
 
   constructor(
     private readonly file: string | undefined,
     private readonly io: SinkIo = fileIo,
+    /** How long the first line of a batch waits for others; 0: until the end of the event loop's turn. */
+    private readonly batchMs = LINE_BATCH_MS,
   ) {
     this.fd = file === undefined ? undefined : io.open(file);
   }
@@ -155,13 +161,34 @@ export class Sink {
     this.queuedChars += text.length;
     backlogged.add(this);
     installExitHook();
-    this.pump();
+    this.schedule();
+  }
+
+  /**
+   * The next write, once the lines of the next few milliseconds have joined the queue: a write
+   * per line (an access and an audit line per request) cost a thread-pool hand-off and a system
+   * call each, some 5 % of a login.
+   */
+  private schedule(): void {
+    if (this.inFlight || this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    const pump = () => {
+      this.pumpScheduled = false;
+      this.pump();
+    };
+    if (this.batchMs === 0) setImmediate(pump);
+    else setTimeout(pump, this.batchMs);
   }
 
   /** Start the next write unless one is under way. */
   private pump(): void {
     if (this.inFlight) return;
-    const batch = this.queue.shift();
+    let batch = this.queue.shift();
+    // A reopen's marker: the lines before it are written, so the old descriptor can go now.
+    while (batch?.retire === true && batch.text === '') {
+      this.io.close(batch.fd);
+      batch = this.queue.shift();
+    }
     if (!batch) {
       backlogged.delete(this);
       for (const wake of this.waiters.splice(0)) wake();
@@ -187,13 +214,17 @@ export class Sink {
   private finish(batch: Batch): void {
     if (batch.retire) this.io.close(batch.fd);
     this.inFlight = undefined;
-    this.pump();
+    if (this.queue.length > 0) this.schedule();
+    else this.pump();
   }
 
   /** Resolves once the lines written so far are on disk (or on stderr, if the disk refused them). */
   flush(): Promise<void> {
     if (!this.inFlight && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    const flushed = new Promise<void>((resolve) => this.waiters.push(resolve));
+    // Whoever waits need not wait for the batch to fill.
+    this.pump();
+    return flushed;
   }
 
   /**

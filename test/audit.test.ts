@@ -19,6 +19,7 @@ import { RELEASE } from './support/release.js';
 import { sandboxConfigDir } from './support/sandboxConfig.js';
 import { openSse } from './support/sseClient.js';
 import { waitUntil } from './support/wait.js';
+import { flushLogs } from '../src/log.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SECRET = 'pa55-w0rd-in-the-audit-test';
@@ -27,9 +28,11 @@ type Line = Record<string, unknown>;
 
 const ACL = { saltdev: ['.*', '@runner', '@wheel', '@jobs'], carol: ['.*'] };
 
-/** The file's JSON lines once there are at least `count` (lines are written asynchronously). */
+/** The file's JSON lines once there are at least `count` (lines are written asynchronously, in batches). */
 async function auditLines(file: string, count: number): Promise<Line[]> {
   let lines: string[] = [];
+  // The API runs in this process: every line logged so far is in the file after this.
+  await flushLogs();
   await waitUntil(`${count} lines in ${file}`, () => {
     lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
     return lines.length >= count;

@@ -62,15 +62,21 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
   return done;
 }
 
+/** One turn of the event loop: the lines written in the last one have gone to a write (a sink with no batch delay). */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
 const lines = (count: number, tag: string) => Array.from({ length: count }, (_, i) => `${tag} ${i}\n`);
 
 describe('log sink', () => {
-  it('hands a line to an asynchronous write and returns: no synchronous write on the request path', async () => {
+  it('hands the lines of a turn to one asynchronous write and returns: no synchronous write on the request path', async () => {
     const io = new FakeIo();
-    const sink = new Sink('/var/log/x.log', io);
+    const sink = new Sink('/var/log/x.log', io, 0);
     sink.write('first\n');
+    sink.write('second\n');
     expect(io.syncWrites).to.deep.equal([]);
-    expect(io.writes.map(({ fd, text }) => ({ fd, text }))).to.deep.equal([{ fd: 10, text: 'first\n' }]);
+    expect(io.writes).to.deep.equal([]);
+    await turn();
+    expect(io.writes.map(({ fd, text }) => ({ fd, text }))).to.deep.equal([{ fd: 10, text: 'first\nsecond\n' }]);
     const flushed = sink.flush();
     expect(await settled(flushed)).to.equal(false);
     io.pending.finish();
@@ -79,11 +85,14 @@ describe('log sink', () => {
 
   it('batches the lines logged while a write is under way into the next write, in order', async () => {
     const io = new FakeIo();
-    const sink = new Sink('/var/log/x.log', io);
+    const sink = new Sink('/var/log/x.log', io, 0);
     sink.write('first\n');
+    await turn();
     for (const line of lines(500, 'line')) sink.write(line);
+    await turn();
     expect(io.writes).to.have.length(1);
     io.pending.finish();
+    await turn();
     expect(io.writes).to.have.length(2);
     expect(io.pending.text).to.equal(lines(500, 'line').join(''));
     io.pending.finish();
@@ -93,8 +102,9 @@ describe('log sink', () => {
 
   it('writes the rest after a partial write, and falls back to stderr when the disk refuses', async () => {
     const io = new FakeIo();
-    const sink = new Sink('/var/log/x.log', io);
+    const sink = new Sink('/var/log/x.log', io, 0);
     sink.write('abcdef\n');
+    await turn();
     io.pending.finish(3);
     expect(io.pending.text).to.equal('def\n');
     io.pending.finish();
@@ -104,6 +114,7 @@ describe('log sink', () => {
     process.stderr.write = ((chunk: string | Uint8Array) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write;
     try {
       sink.write('lost?\n');
+      await turn();
       io.pending.finish(0, Object.assign(new Error('no space'), { code: 'ENOSPC' }));
       await sink.flush();
     } finally {
@@ -114,17 +125,20 @@ describe('log sink', () => {
 
   it('on reopen (SIGHUP), the old file gets every line logged before it and is closed after them; later lines go to the new one', async () => {
     const io = new FakeIo();
-    const sink = new Sink('/var/log/x.log', io);
+    const sink = new Sink('/var/log/x.log', io, 0);
     sink.write('before 1\n');
+    await turn();
     sink.write('before 2\n');
     sink.reopen();
     sink.write('after 1\n');
     // The first write is still under way: nothing is closed yet.
     expect(io.closed).to.deep.equal([]);
     io.pending.finish();
+    await turn();
     expect(io.pending).to.deep.include({ fd: 10, text: 'before 2\n' });
     expect(io.closed).to.deep.equal([]);
     io.pending.finish();
+    await turn();
     expect(io.closed).to.deep.equal([10]);
     expect(io.pending).to.deep.include({ fd: 11, text: 'after 1\n' });
     io.pending.finish();
@@ -135,16 +149,19 @@ describe('log sink', () => {
 
   it('drops lines rather than growing without bound while the disk is stalled, and says how many', async () => {
     const io = new FakeIo();
-    const sink = new Sink('/var/log/x.log', io);
+    const sink = new Sink('/var/log/x.log', io, 0);
     sink.write('stuck\n');
+    await turn();
     const line = `${'x'.repeat(1023)}\n`;
     // 8 MiB of characters fit in the queue; the 100 lines after them do not.
     for (let i = 0; i < 8192 + 100; i++) sink.write(line);
     io.pending.finish();
+    await turn();
     expect(io.pending.text).to.equal(line.repeat(8192));
     // The queue has room again: the next line comes with the count of those dropped.
     sink.write('later\n');
     io.pending.finish();
+    await turn();
     expect(io.pending.text).to.match(/^\S+ \[ERROR\] 100 log lines dropped: the log file fell 8388608 characters behind\nlater\n$/);
     io.pending.finish();
     await sink.flush();
@@ -152,21 +169,23 @@ describe('log sink', () => {
 
   it('flushLogs() waits for every sink with lines under way (graceful shutdown)', async () => {
     const io = new FakeIo();
-    const sink = new Sink('/var/log/x.log', io);
-    const other = new Sink('/var/log/y.log', io);
+    const sink = new Sink('/var/log/x.log', io, 0);
+    const other = new Sink('/var/log/y.log', io, 0);
     sink.write('a\n');
     other.write('b\n');
     const flushed = flushLogs();
+    await turn();
     io.writes[0]!.finish();
     expect(await settled(flushed)).to.equal(false);
     io.writes[1]!.finish();
     expect(await settled(flushed)).to.equal(true);
   });
 
-  it('at exit, writes what is still queued synchronously (process.exit without a flush)', () => {
+  it('at exit, writes what is still queued synchronously (process.exit without a flush)', async () => {
     const io = new FakeIo();
-    const sink = new Sink('/var/log/x.log', io);
+    const sink = new Sink('/var/log/x.log', io, 0);
     sink.write('under way\n');
+    await turn();
     sink.write('queued 1\n');
     sink.write('queued 2\n');
     sink.flushSync();

@@ -10,16 +10,18 @@
  */
 import { Sink } from '../log.js';
 import type { Auditor, CommandAudit, LoginAudit } from './auditor.js';
-import type { SaltValue } from '../salt/types.js';
-
-/** Chunk fields that name what ran and where; all else in a chunk is left out. */
-const WHAT = ['client', 'fun', 'tgt', 'tgt_type'] as const;
 
 /** bigint and byte values from msgpack-shaped chunks, as JSON can carry them. */
 function jsonSafe(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   return value;
+}
+
+/** A field as JSON: absent is null; a chunk's values come from a request body and may hold bigints or bytes. */
+function json(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  return value === undefined ? 'null' : JSON.stringify(value, jsonSafe);
 }
 
 export class AuditLog implements Auditor {
@@ -33,51 +35,35 @@ export class AuditLog implements Auditor {
     this.sink = new Sink(file);
   }
 
+  // A line per login and per command: built as text, what JSON.stringify gives for the object
+  // (same keys, same order), at a fraction of the cost of building the object and walking it.
   login(entry: LoginAudit): void {
-    this.write({
-      time: new Date().toISOString(),
-      type: 'login',
-      request_id: entry.request.requestId,
-      client: entry.request.client,
-      endpoint: entry.endpoint,
-      user: entry.user,
-      eauth: entry.eauth,
-      status: entry.outcome.status,
-      ...(entry.outcome.error === undefined ? {} : { error: entry.outcome.error }),
-      duration_ms: entry.durationMs,
-    });
+    this.sink.write(
+      `{${this.head(entry, 'login')},"endpoint":${json(entry.endpoint)},"user":${json(entry.user)},"eauth":${json(entry.eauth)}${this.tail(entry)}}\n`,
+    );
   }
 
   command(entry: CommandAudit): void {
-    const { chunk } = entry;
-    const what: Record<string, SaltValue | null> = {};
-    for (const field of WHAT) what[field] = chunk[field] ?? null;
-    if (what.tgt_type === null && typeof chunk.client === 'string' && chunk.client.startsWith('local')) what.tgt_type = 'glob';
-    this.write({
-      time: new Date().toISOString(),
-      type: 'command',
-      request_id: entry.request.requestId,
-      client: entry.request.client,
-      user: entry.user,
-      eauth: entry.eauth,
-      netapi_client: what.client,
-      fun: what.fun,
-      tgt: what.tgt,
-      tgt_type: what.tgt_type,
-      jid: entry.jids.at(-1) ?? null,
-      ...(entry.jids.length > 1 ? { jids: entry.jids } : {}),
-      ...(this.withArgs ? { arg: chunk.arg ?? null, kwarg: chunk.kwarg ?? null } : {}),
-      status: entry.outcome.status,
-      ...(entry.outcome.error === undefined ? {} : { error: entry.outcome.error }),
-      duration_ms: entry.durationMs,
-    });
+    const { chunk, jids } = entry;
+    const local = typeof chunk.client === 'string' && chunk.client.startsWith('local');
+    const args = this.withArgs ? `,"arg":${json(chunk.arg)},"kwarg":${json(chunk.kwarg)}` : '';
+    this.sink.write(
+      `{${this.head(entry, 'command')},"user":${json(entry.user)},"eauth":${json(entry.eauth)},"netapi_client":${json(chunk.client)},` +
+        `"fun":${json(chunk.fun)},"tgt":${json(chunk.tgt)},"tgt_type":${json(chunk.tgt_type ?? (local ? 'glob' : null))},` +
+        `"jid":${json(jids.at(-1))}${jids.length > 1 ? `,"jids":${json(jids)}` : ''}${args}${this.tail(entry)}}\n`,
+    );
+  }
+
+  private head(entry: LoginAudit | CommandAudit, type: string): string {
+    return `"time":"${new Date().toISOString()}","type":"${type}","request_id":${json(entry.request.requestId)},"client":${json(entry.request.client)}`;
+  }
+
+  private tail({ outcome, durationMs }: LoginAudit | CommandAudit): string {
+    return `,"status":"${outcome.status}"${outcome.error === undefined ? '' : `,"error":${json(outcome.error)}`},"duration_ms":${durationMs}`;
   }
 
   reopen(): void {
     this.sink.reopen();
   }
 
-  private write(line: Record<string, unknown>): void {
-    this.sink.write(`${JSON.stringify(line, jsonSafe)}\n`);
-  }
 }

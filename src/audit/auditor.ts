@@ -64,7 +64,9 @@ export async function auditedLogin<T>(
 ): Promise<T | undefined> {
   if (!auditor) return attempt();
   const started = performance.now();
-  const report = (outcome: AuditOutcome) => auditor.login({ ...what, outcome, durationMs: elapsedMs(started) });
+  // A literal of fixed shape, not a spread: this runs for every login.
+  const report = (outcome: AuditOutcome) =>
+    auditor.login({ request: what.request, endpoint: what.endpoint, user: what.user, eauth: what.eauth, outcome, durationMs: elapsedMs(started) });
   try {
     const token = await attempt();
     report(token === undefined ? { status: 'failure' } : { status: 'success' });

@@ -43,10 +43,16 @@ export interface CredentialGuard {
 /** How long a worker waits for the primary's counters (IPC) before letting an attempt through. */
 const CLUSTER_TIMEOUT_MS = 2000;
 
+/** An attempt's keys: the address's, and the claimed user name's digest (computed once per check). */
+interface AttemptKeys {
+  ip: string;
+  user?: string;
+}
+
 interface Counter {
   limiter: RateLimiterAbstract;
   limit: number;
-  key(attempt: Attempt): string | undefined;
+  key(keys: AttemptKeys): string | undefined;
   /** Whether a success clears this counter. */
   clearOnSuccess: boolean;
 }
@@ -75,12 +81,20 @@ export function serveClusterCounters(): void {
 export class AuthThrottle implements CredentialGuard {
   private readonly counters: Counter[];
   private readonly block: number;
+  /**
+   * In a single process every count lives here, and none outlives `window` + `block` seconds:
+   * after that long without a refusal there is nothing to read or clear, and a check costs
+   * nothing (the everyday case). Workers cannot know of the others' refusals, so they always ask.
+   */
+  private readonly quietAfterMs: number | undefined;
+  private lastRefusalMs = -Infinity;
 
   constructor(
     options: AuthThrottleOptions,
     private readonly log: Logger,
   ) {
     this.block = options.block;
+    this.quietAfterMs = cluster.isWorker ? undefined : (options.window + options.block) * 1000;
     const counter = (name: string, limit: number, key: Counter['key'], clearOnSuccess = false): Counter => {
       // `points` is never what refuses (admit() compares itself); it only has to exceed any count.
       const shape = { keyPrefix: `auth-throttle-${name}`, points: Number.MAX_SAFE_INTEGER, duration: options.window };
@@ -88,15 +102,21 @@ export class AuthThrottle implements CredentialGuard {
       return { limiter, limit, key, clearOnSuccess };
     };
     this.counters = [
-      counter('ip', options.max_failures_per_ip, ({ ip }) => addressKey(ip)),
-      counter('user-ip', options.max_failures_per_user_ip, ({ ip, user }) => (user === undefined ? undefined : `${userKey(user)} ${addressKey(ip)}`), true),
+      counter('ip', options.max_failures_per_ip, ({ ip }) => ip),
+      counter('user-ip', options.max_failures_per_user_ip, ({ ip, user }) => (user === undefined ? undefined : `${user} ${ip}`), true),
     ];
     if (options.max_failures_per_user > 0) {
-      this.counters.push(counter('user', options.max_failures_per_user, ({ user }) => (user === undefined ? undefined : userKey(user))));
+      this.counters.push(counter('user', options.max_failures_per_user, ({ user }) => user));
     }
   }
 
+  /** Whether no count can exist now, so there is nothing to read or clear. */
+  private quiet(): boolean {
+    return this.quietAfterMs !== undefined && Date.now() - this.lastRefusalMs > this.quietAfterMs;
+  }
+
   async admit(attempt: Attempt): Promise<void> {
+    if (this.quiet()) return;
     const counts = await this.each(attempt, 'read', (counter, key) => counter.limiter.get(key));
     let wait = 0;
     for (const [counter, count] of counts) {
@@ -106,6 +126,7 @@ export class AuthThrottle implements CredentialGuard {
   }
 
   async refused(attempt: Attempt): Promise<void> {
+    this.lastRefusalMs = Date.now();
     await this.each(attempt, 'count', async ({ limiter, limit }, key) => {
       const count = await limiter.penalty(key);
       // The failure that reaches the limit starts the block (which a later failure does not prolong).
@@ -115,7 +136,8 @@ export class AuthThrottle implements CredentialGuard {
   }
 
   async accepted(attempt: Attempt): Promise<void> {
-    await this.each(attempt, 'clear', async ({ limiter, clearOnSuccess }, key) => (clearOnSuccess ? limiter.delete(key) : undefined));
+    if (this.quiet()) return;
+    await this.each(attempt, 'clear', async ({ limiter }, key) => limiter.delete(key), ({ clearOnSuccess }) => clearOnSuccess);
   }
 
   /**
@@ -123,10 +145,16 @@ export class AuthThrottle implements CredentialGuard {
    * (a primary that does not answer) are logged and skipped: locking everyone out would be worse
    * than letting the attempt go on to the master's own checks.
    */
-  private async each<T>(attempt: Attempt, what: string, action: (counter: Counter, key: string) => Promise<T>): Promise<[Counter, T | undefined][]> {
+  private async each<T>(
+    attempt: Attempt,
+    what: string,
+    action: (counter: Counter, key: string) => Promise<T>,
+    applies: (counter: Counter) => boolean = () => true,
+  ): Promise<[Counter, T | undefined][]> {
+    const keys: AttemptKeys = { ip: addressKey(attempt.ip), user: attempt.user === undefined ? undefined : userKey(attempt.user) };
     return Promise.all(
-      this.counters.map(async (counter): Promise<[Counter, T | undefined]> => {
-        const key = counter.key(attempt);
+      this.counters.filter(applies).map(async (counter): Promise<[Counter, T | undefined]> => {
+        const key = counter.key(keys);
         if (key === undefined) return [counter, undefined];
         try {
           return [counter, await action(counter, key)];
