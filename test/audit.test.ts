@@ -3,7 +3,7 @@
  * request's X-Request-Id, never a password or token; reopened on SIGHUP. X-Request-Id on every
  * answer: generated, or a trusted proxy's when sane.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -242,6 +242,35 @@ describe('X-Request-Id', function () {
   });
 });
 
+interface CliApi {
+  child: ChildProcess;
+  /** Where it listens, once it says so. */
+  url: Promise<string>;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** The salt-api-koa command on config dir `config`. */
+function startCli(config: string): CliApi {
+  const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+  const child = spawn(process.execPath, [cli, '-c', config, '-l', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text: string) => (stderr += text));
+  const listening = /listening on (http:\/\/\S+)/;
+  const url = waitUntil('the server listens', () => listening.test(stderr), 30_000).then(() => listening.exec(stderr)?.[1] ?? '');
+  return {
+    child,
+    url,
+    stderr: () => stderr,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 describe('audit_log_file of the salt-api-koa command', function () {
   this.timeout(60_000);
 
@@ -249,16 +278,9 @@ describe('audit_log_file of the salt-api-koa command', function () {
     const sandbox = await startSandbox({ release: RELEASE.version });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-audit-workers-'));
     const file = path.join(dir, 'audit.log');
-    const config = sandboxConfigDir(sandbox, dir, 'conf', { audit_log_file: file, workers: 2 });
-    const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-    const child = spawn(process.execPath, [cli, '-c', config, '-l', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => (stderr += text));
+    const api = startCli(sandboxConfigDir(sandbox, dir, 'conf', { audit_log_file: file, workers: 2 }));
     try {
-      await waitUntil('the workers listen', () => /listening on http:\/\/\S+/.test(stderr), 30_000);
-      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1] ?? '';
+      const url = await api.url;
       const answers = await Promise.all(
         Array.from({ length: 60 }, () => request(url).post('/login').set('Connection', 'close').send({ username: 'saltdev', password: 'saltdev', eauth: 'auto' }).expect(200)),
       );
@@ -266,8 +288,7 @@ describe('audit_log_file of the salt-api-koa command', function () {
       expect(lines).to.have.length(60);
       expect(new Set(lines.map((line) => line.request_id))).to.deep.equal(new Set(answers.map((res) => res.headers['x-request-id'])));
     } finally {
-      child.kill('SIGTERM');
-      await exited;
+      await api.stop();
       await sandbox.stop();
       rmSync(dir, { recursive: true, force: true });
     }
@@ -277,22 +298,15 @@ describe('audit_log_file of the salt-api-koa command', function () {
     const sandbox = await startSandbox({ release: RELEASE.version });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-audit-hup-'));
     const file = path.join(dir, 'audit.log');
-    const config = sandboxConfigDir(sandbox, dir, 'conf', { audit_log_file: file });
-    const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-    const child = spawn(process.execPath, [cli, '-c', config, '-l', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => (stderr += text));
+    const api = startCli(sandboxConfigDir(sandbox, dir, 'conf', { audit_log_file: file }));
     try {
-      await waitUntil('the server listens', () => /listening on http:\/\/\S+/.test(stderr), 30_000);
-      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1] ?? '';
+      const url = await api.url;
       const loginOnce = () => request(url).post('/login').send({ username: 'saltdev', password: 'saltdev', eauth: 'auto' }).expect(200);
       await loginOnce();
       await auditLines(file, 1);
       renameSync(file, `${file}.1`);
-      child.kill('SIGHUP');
-      await waitUntil('the reopen', () => stderr.includes('SIGHUP received'), 10_000);
+      api.child.kill('SIGHUP');
+      await waitUntil('the reopen', () => api.stderr().includes('SIGHUP received'), 10_000);
       await waitUntil('the new file', () => existsSync(file));
       const res = await loginOnce();
       const [line] = await auditLines(file, 1);
@@ -302,8 +316,7 @@ describe('audit_log_file of the salt-api-koa command', function () {
       await sleep(100);
       expect(readFileSync(`${file}.1`, 'utf8').split('\n').filter(Boolean)).to.have.length(1);
     } finally {
-      child.kill('SIGTERM');
-      await exited;
+      await api.stop();
       await sandbox.stop();
       rmSync(dir, { recursive: true, force: true });
     }

@@ -207,6 +207,7 @@ describe('settingsFromMaster', () => {
       collect_stats: false,
       stats_disable_auth: false,
       metrics_disable_auth: false,
+      enable_metrics: true,
       static: undefined,
       static_path: '/static',
       app: undefined,

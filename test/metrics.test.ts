@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +21,7 @@ import { projectRoot } from './support/paths.js';
 import { findOnPath } from './support/pepper.js';
 import { parseScrape, promtoolCheck, valueOf, hasSeries, type Scrape } from './support/promText.js';
 import { openSse } from './support/sseClient.js';
+import { freePort } from './support/sockets.js';
 import { waitUntil } from './support/wait.js';
 
 const PROMTOOL = findOnPath('promtool');
@@ -405,18 +405,16 @@ interface Panel {
   panels?: Panel[];
 }
 
+/** The PromQL of every panel, rows' panels included. */
+function panelExpressions(panels: Panel[]): string[] {
+  return panels.flatMap((panel) => [...(panel.targets ?? []).flatMap((target) => (target.expr ? [target.expr] : [])), ...panelExpressions(panel.panels ?? [])]);
+}
+
 describe('examples/grafana/salt-api-koa.json', () => {
   let h: Harness;
   let exported: Set<string>;
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[]; templating: { list: { query?: { query?: string } }[] }; __inputs: { name: string }[] };
-  const exprs: string[] = [];
-  const collect = (panels: Panel[]) => {
-    for (const panel of panels) {
-      for (const target of panel.targets ?? []) if (target.expr) exprs.push(target.expr);
-      collect(panel.panels ?? []);
-    }
-  };
-  collect(dashboard.panels);
+  const exprs = panelExpressions(dashboard.panels);
   const variableQueries = dashboard.templating.list.map((variable) => variable.query?.query ?? '').filter(Boolean);
 
   before(async () => {
@@ -475,17 +473,6 @@ describe('examples/grafana/salt-api-koa.json', () => {
 
 // Titles carry the reason, so pending tests say why they did not run.
 if (PROMTOOL === undefined) describe(`promtool checks — PENDING: ${NO_PROMTOOL}`, () => it('needs promtool'));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface QueryAnswer {
   status: string;
@@ -568,15 +555,7 @@ describe(PROMETHEUS ? 'a real Prometheus scraping /metrics' : `a real Prometheus
 
   it('evaluates every query of the Grafana dashboard without an error', async () => {
     const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] };
-    const exprs: string[] = [];
-    const collect = (panels: Panel[]) => {
-      for (const panel of panels) {
-        for (const target of panel.targets ?? []) if (target.expr) exprs.push(target.expr);
-        collect(panel.panels ?? []);
-      }
-    };
-    collect(dashboard.panels);
-    for (const expr of exprs) {
+    for (const expr of panelExpressions(dashboard.panels)) {
       const answer = await query(expr.replaceAll('$__rate_interval', '1m').replaceAll('$instance', '.+'));
       expect(answer.status, `${expr}: ${answer.error ?? ''}`).to.equal('success');
     }

@@ -17,6 +17,7 @@
  *   value; any other is kept as an opaque {@link MsgpackExt}, which, like the `ExtType` Python's
  *   msgpack returns, JSON refuses and YAML writes as `NULL`.
  */
+import { ByteWriter } from '../../serializers/byte-writer.js';
 import { pythonJsonNumber } from '../../serializers/python-number.js';
 import { Errors } from '../errors.js';
 import {
@@ -489,28 +490,13 @@ export function packOldSpec(value: unknown): Buffer {
  * Python msgpack's packer: the smallest encoding of each int, floats as float64, maps in the
  * dict's own order (python-values.ts), non-str keys as what they were.
  */
-class Writer {
-  private buf = Buffer.allocUnsafe(256);
-  private pos = 0;
-
-  constructor(private readonly newSpec: boolean) {}
+class Writer extends ByteWriter {
+  constructor(private readonly newSpec: boolean) {
+    super(256);
+  }
 
   result(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.pos));
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
-  private byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = b;
   }
 
   private header(prefix: number, width: 0 | 1 | 2 | 4 | 8, value: number): void {

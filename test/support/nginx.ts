@@ -8,11 +8,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import https from 'node:https';
-import type { IncomingHttpHeaders } from 'node:http';
+import type https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from './paths.js';
+import { rawRequest, type RawOptions, type RawResponse } from './raw.js';
 import { portAccepts } from './sockets.js';
 import { waitUntil } from './wait.js';
 
@@ -205,45 +205,12 @@ export async function startNginx(site: string, ports: number[]): Promise<Nginx> 
   return { prefix, errorLog: readLog, stop };
 }
 
-export interface TlsAnswer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-export interface TlsRequest {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  /** Source address of the connection to nginx. */
-  localAddress?: string;
-  agent?: https.Agent;
-}
+export type TlsAnswer = RawResponse;
+export type TlsRequest = Omit<RawOptions, 'ca'> & { agent?: https.Agent };
 
 /** One request to nginx over TLS on loopback `port`, checking its certificate against `ca`. */
 export function tlsRequest(port: number, ca: Buffer, requestPath: string, options: TlsRequest = {}): Promise<TlsAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: requestPath,
-        method: options.method ?? 'GET',
-        headers: options.headers,
-        localAddress: options.localAddress,
-        ca,
-        agent: options.agent ?? false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
+  return rawRequest(`https://127.0.0.1:${port}`, requestPath, { ...options, ca });
 }
 
 /** TCP state ESTABLISHED in /proc/net/tcp. */

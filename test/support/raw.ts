@@ -1,8 +1,10 @@
 /**
  * A request exactly as written: the path is sent without URL normalisation (supertest would
- * resolve `..` and `%2e%2e` before sending), optionally from a chosen local address.
+ * resolve `..` and `%2e%2e` before sending), optionally from a chosen local address, over http or
+ * https as the base URL says.
  */
 import http from 'node:http';
+import https from 'node:https';
 
 export interface RawResponse {
   status: number;
@@ -13,15 +15,20 @@ export interface RawResponse {
 export interface RawOptions {
   method?: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   /** Source address, e.g. 127.0.0.2 to come from another loopback address. */
   localAddress?: string;
+  /** With https: the certificate authority the server's certificate must chain to. */
+  ca?: Buffer;
+  /** A keep-alive agent; by default every request has a connection of its own. */
+  agent?: http.Agent;
 }
 
 export function rawRequest(baseUrl: string, path: string, options: RawOptions = {}): Promise<RawResponse> {
   const url = new URL(baseUrl);
+  const request = url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const req = request(
       {
         host: url.hostname,
         port: url.port,
@@ -29,7 +36,8 @@ export function rawRequest(baseUrl: string, path: string, options: RawOptions = 
         method: options.method ?? 'GET',
         headers: options.headers,
         localAddress: options.localAddress,
-        agent: false,
+        ca: options.ca,
+        agent: options.agent ?? false,
       },
       (res) => {
         const chunks: Buffer[] = [];
