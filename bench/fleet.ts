@@ -10,7 +10,7 @@ import http from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuMs, peakResidentMiB, type ProcessGroup } from './children.js';
+import { cpuMs, peakResidentMiB, residentMiB, type ProcessGroup } from './children.js';
 import { describeMachine } from './machine.js';
 import { login } from './probe.js';
 import { startApi, startSandbox } from './servers.js';
@@ -57,6 +57,8 @@ interface Measurement {
   maxBlockMs: number;
   bytes: number;
   peakRssMiB: number;
+  /** Peak RSS less the RSS just before the request: what the answer itself cost in memory. */
+  rssGrowthMiB: number;
 }
 
 export interface CaseFigures {
@@ -135,6 +137,7 @@ async function measure(group: ProcessGroup, configDir: string, request: FleetReq
   try {
     const token = await login(api.url);
     const pid = api.child.pid;
+    const rssBefore = await residentMiB(pid);
     const cpuBefore = await cpuMs(pid);
     const probe = probeLoop(api.url);
     const started = performance.now();
@@ -148,6 +151,7 @@ async function measure(group: ProcessGroup, configDir: string, request: FleetReq
       maxBlockMs,
       bytes: response.bytes,
       peakRssMiB: await peakResidentMiB(pid),
+      rssGrowthMiB: (await peakResidentMiB(pid)) - rssBefore,
     };
   } finally {
     await api.child.stop();
@@ -191,6 +195,7 @@ function medians(passes: Measurement[]): Measurement {
     maxBlockMs: of('maxBlockMs'),
     bytes: of('bytes'),
     peakRssMiB: of('peakRssMiB'),
+    rssGrowthMiB: of('rssGrowthMiB'),
   };
 }
 
@@ -235,15 +240,16 @@ export function formatFleet(result: FleetResult): string {
   const lines = [
     `Fleet bench: ${result.machine}`,
     `Medians of ${passes} pass(es), each in a fresh API process; sandbox master in its own process (${spread}). Block = slowest GET / probe (one every ${PROBE_INTERVAL_MS} ms).`,
+    'RSS growth = peak RSS less the RSS just before the request (MiB); ÷ answer = that growth over the answer\'s bytes.',
     '',
-    `${'case'.padEnd(28)}${cell('minions', 9)}${cell('latency ms', 12)}${cell('API CPU ms', 12)}${cell('block ms', 10)}${cell('bytes', 12)}${cell('peak RSS MiB', 14)}`,
+    `${'case'.padEnd(28)}${cell('minions', 9)}${cell('latency ms', 12)}${cell('API CPU ms', 12)}${cell('block ms', 10)}${cell('bytes', 12)}${cell('peak RSS MiB', 14)}${cell('RSS growth', 12)}${cell('÷ answer', 10)}`,
   ];
   for (const figures of result.cases) {
     for (const size of sizes) {
       const m = figures.bySize.get(size);
       if (!m) continue;
       lines.push(
-        `${figures.name.padEnd(28)}${cell(String(size), 9)}${cell(m.latencyMs.toFixed(0), 12)}${cell(m.cpuMs.toFixed(0), 12)}${cell(m.maxBlockMs.toFixed(0), 10)}${cell(String(m.bytes), 12)}${cell(m.peakRssMiB.toFixed(0), 14)}`,
+        `${figures.name.padEnd(28)}${cell(String(size), 9)}${cell(m.latencyMs.toFixed(0), 12)}${cell(m.cpuMs.toFixed(0), 12)}${cell(m.maxBlockMs.toFixed(0), 10)}${cell(String(m.bytes), 12)}${cell(m.peakRssMiB.toFixed(0), 14)}${cell(m.rssGrowthMiB.toFixed(0), 12)}${cell((m.rssGrowthMiB * 2 ** 20 / m.bytes).toFixed(1), 10)}`,
       );
     }
   }
