@@ -259,6 +259,17 @@ function selectStyle(text: string, plainImplicit: boolean, simpleKey: boolean): 
   return analysis.singleQuotedAllowed ? 'single' : 'double';
 }
 
+/** The style of `text`, from `cache` when it was seen before (keys and short values repeat across minions). */
+function cachedStyle(cache: Map<string, ScalarStyle>, text: string, simpleKey: boolean): ScalarStyle {
+  let style = cache.get(text);
+  if (style === undefined) {
+    style = selectStyle(text, resolvePlainScalar(text, true) === 'str', simpleKey);
+    if (cache.size >= STYLE_CACHE) cache.clear();
+    cache.set(text, style);
+  }
+  return style;
+}
+
 /** Keys and short values repeat from mapping to mapping (every minion's grains): their styles are remembered, this many at most. */
 const STYLE_CACHE = 4096;
 /** Values up to this length have their style remembered. */
@@ -538,13 +549,7 @@ class Emitter {
   private keyScalar(key: string): void {
     this.mappingContext = true;
     this.simpleKeyContext = true;
-    let style = this.keyStyles.get(key);
-    if (style === undefined) {
-      style = selectStyle(key, resolvePlainScalar(key, true) === 'str', true);
-      if (this.keyStyles.size >= STYLE_CACHE) this.keyStyles.clear();
-      this.keyStyles.set(key, style);
-    }
-    this.scalar(key, style);
+    this.scalar(key, cachedStyle(this.keyStyles, key, true));
   }
 
   /** A scalar as SafeRepresenter makes it: its text, and whether plain text reads back as the same type. */
@@ -577,13 +582,7 @@ class Emitter {
       this.scalar(text, selectStyle(text, resolvePlainScalar(text, true) === 'str', this.simpleKeyContext));
       return;
     }
-    let style = this.valueStyles.get(text);
-    if (style === undefined) {
-      style = selectStyle(text, resolvePlainScalar(text, true) === 'str', false);
-      if (this.valueStyles.size >= STYLE_CACHE) this.valueStyles.clear();
-      this.valueStyles.set(text, style);
-    }
-    this.scalar(text, style);
+    this.scalar(text, cachedStyle(this.valueStyles, text, false));
   }
 
   private typedScalar(text: string): void {
