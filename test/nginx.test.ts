@@ -142,6 +142,11 @@ describe(haveNginx() ? 'behind nginx (examples/nginx/salt-api.conf)' : `behind n
     expect(answer.headers.location).to.equal('https://salt.example.com/login?x=1');
   });
 
+  it("answers with nginx's request id when the API trusts nginx, with one of its own when it does not", async () => {
+    expect((await send(ports.root, '/')).headers['x-request-id']).to.match(/^[0-9a-f]{32}$/);
+    expect((await send(ports.untrustedRoot, '/')).headers['x-request-id']).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
+
   it('sets a Secure session cookie over TLS when the API trusts nginx, and not when it does not', async () => {
     expect(cookieOf(await login(ports.root))).to.match(/^session_id=[0-9a-f]+; Path=\/; .*; Secure$/);
     expect(cookieOf(await login(ports.kept, '/salt/login'))).to.match(/; Path=\/salt; .*; Secure$/);
