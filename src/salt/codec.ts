@@ -277,16 +277,9 @@ class Decoder {
 
   private map(length: number): SaltMap {
     this.checkMapLength(length);
-    const object: SaltMap = {};
-    let order: string[] | undefined;
-    let types: Map<string, PyKey> | undefined;
-    for (let i = 0; i < length; i++) {
-      const raw = this.key();
-      const key = memberName(raw);
-      if (isTypedKey(raw)) (types ??= new Map()).set(key, raw);
-      order = readMember(object, order, key, this.read());
-    }
-    return finishMap(object, order, types);
+    const map = new MapBuilder();
+    for (let i = 0; i < length; i++) map.add(this.key(), this.read());
+    return map.done();
   }
 
   /** A member of a container read in slices: a scalar at once, a container in slices itself. */
@@ -327,19 +320,15 @@ class Decoder {
       return items;
     }
     this.checkMapLength(length);
-    const object: SaltMap = {};
-    let order: string[] | undefined;
-    let types: Map<string, PyKey> | undefined;
+    const map = new MapBuilder();
     for (let i = 0; i < length; i++) {
-      const raw = this.key();
-      const key = memberName(raw);
-      if (isTypedKey(raw)) (types ??= new Map()).set(key, raw);
+      const key = this.key();
       const value = this.member(depth - 1, between);
-      order = readMember(object, order, key, value instanceof Promise ? await value : value);
+      map.add(key, value instanceof Promise ? await value : value);
       const paused = between();
       if (paused !== undefined) await paused;
     }
-    return finishMap(object, order, types);
+    return map.done();
   }
 
   private ext(length: number): SaltValue {
@@ -364,10 +353,23 @@ function isTypedKey(raw: SaltValue): raw is PyKey {
   return raw === null || typeof raw === 'number' || typeof raw === 'bigint' || typeof raw === 'boolean' || raw instanceof PyFloat;
 }
 
-function finishMap(object: SaltMap, order: string[] | undefined, types: Map<string, PyKey> | undefined): SaltMap {
-  if (order !== undefined) attachKeyOrder(object, order);
-  if (types !== undefined) attachKeyTypes(object, types);
-  return object;
+/** A decoded map, member by member: its key order and non-str key types kept (python-values.ts). */
+class MapBuilder {
+  private readonly object: SaltMap = {};
+  private order: string[] | undefined;
+  private types: Map<string, PyKey> | undefined;
+
+  add(raw: SaltValue, value: SaltValue): void {
+    const key = memberName(raw);
+    if (isTypedKey(raw)) (this.types ??= new Map()).set(key, raw);
+    this.order = readMember(this.object, this.order, key, value);
+  }
+
+  done(): SaltMap {
+    if (this.order !== undefined) attachKeyOrder(this.object, this.order);
+    if (this.types !== undefined) attachKeyTypes(this.object, this.types);
+    return this.object;
+  }
 }
 
 interface ContainerHeader {
