@@ -3,13 +3,11 @@
  * request's X-Request-Id, never a password or token; reopened on SIGHUP. X-Request-Id on every
  * answer: generated, or a trusted proxy's when sane.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import request from 'supertest';
 import WebSocket from 'ws';
@@ -19,6 +17,7 @@ import { RELEASE } from './support/release.js';
 import { sandboxConfigDir } from './support/sandboxConfig.js';
 import { openSse } from './support/sseClient.js';
 import { waitUntil } from './support/wait.js';
+import { startCli } from './support/cliProcess.js';
 import { flushLogs } from '../src/log.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -242,35 +241,6 @@ describe('X-Request-Id', function () {
   });
 });
 
-interface CliApi {
-  child: ChildProcess;
-  /** Where it listens, once it says so. */
-  url: Promise<string>;
-  stderr(): string;
-  stop(): Promise<void>;
-}
-
-/** The salt-api-koa command on config dir `config`. */
-function startCli(config: string): CliApi {
-  const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-  const child = spawn(process.execPath, [cli, '-c', config, '-l', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text: string) => (stderr += text));
-  const listening = /listening on (http:\/\/\S+)/;
-  const url = waitUntil('the server listens', () => listening.test(stderr), 30_000).then(() => listening.exec(stderr)?.[1] ?? '');
-  return {
-    child,
-    url,
-    stderr: () => stderr,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 describe('audit_log_file of the salt-api-koa command', function () {
   this.timeout(60_000);
 
@@ -280,7 +250,7 @@ describe('audit_log_file of the salt-api-koa command', function () {
     const file = path.join(dir, 'audit.log');
     const api = startCli(sandboxConfigDir(sandbox, dir, 'conf', { audit_log_file: file, workers: 2 }));
     try {
-      const url = await api.url;
+      const url = await api.listening();
       const answers = await Promise.all(
         Array.from({ length: 60 }, () => request(url).post('/login').set('Connection', 'close').send({ username: 'saltdev', password: 'saltdev', eauth: 'auto' }).expect(200)),
       );
@@ -300,13 +270,13 @@ describe('audit_log_file of the salt-api-koa command', function () {
     const file = path.join(dir, 'audit.log');
     const api = startCli(sandboxConfigDir(sandbox, dir, 'conf', { audit_log_file: file }));
     try {
-      const url = await api.url;
+      const url = await api.listening();
       const loginOnce = () => request(url).post('/login').send({ username: 'saltdev', password: 'saltdev', eauth: 'auto' }).expect(200);
       await loginOnce();
       await auditLines(file, 1);
       renameSync(file, `${file}.1`);
       api.child.kill('SIGHUP');
-      await waitUntil('the reopen', () => api.stderr().includes('SIGHUP received'), 10_000);
+      await waitUntil('the reopen', () => api.stderr.includes('SIGHUP received'), 10_000);
       await waitUntil('the new file', () => existsSync(file));
       const res = await loginOnce();
       const [line] = await auditLines(file, 1);

@@ -9,7 +9,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { dump, load } from 'js-yaml';
 import request from 'supertest';
@@ -22,7 +21,8 @@ import { findOnPath } from './support/pepper.js';
 import { parseScrape, promtoolCheck, valueOf, hasSeries, type Scrape } from './support/promText.js';
 import { openSse } from './support/sseClient.js';
 import { freePort } from './support/sockets.js';
-import { waitUntil } from './support/wait.js';
+import { waitFor, waitUntil } from './support/wait.js';
+import { startCli, startSandboxProcess, type WatchedProcess } from './support/cliProcess.js';
 
 const PROMTOOL = findOnPath('promtool');
 const NO_PROMTOOL = 'promtool is not on PATH (Debian: apt-get install prometheus; .ci/run installs it)';
@@ -565,41 +565,11 @@ describe(PROMETHEUS ? 'a real Prometheus scraping /metrics' : `a real Prometheus
   });
 });
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-const SANDBOX = fileURLToPath(new URL('../src/sandbox/main.js', import.meta.url));
-
-/** A child process whose stderr is kept, and whose exit can be awaited. */
-class Child {
-  stderr = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(readonly child: ChildProcess) {
-    child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    await this.exited;
-  }
-}
-
-async function until<T>(what: string, check: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('GET /metrics with workers: 2', function () {
   this.timeout(60_000);
   let dir: string;
-  let sandbox: Child;
-  let cli: Child;
+  let sandbox: WatchedProcess;
+  let cli: WatchedProcess;
   let url: string;
   const READY = /worker \d+ ready \(pid (\d+)\)/g;
   const readyPids = () => [...cli.stderr.matchAll(READY)].map((match) => Number(match[1]));
@@ -609,13 +579,13 @@ describe('GET /metrics with workers: 2', function () {
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-metrics-'));
     const sandboxConfig = path.join(dir, 'sandbox.yaml');
-    sandbox = new Child(spawn(process.execPath, [SANDBOX, '--config-out', sandboxConfig], { stdio: ['ignore', 'ignore', 'pipe'] }));
-    await until('the sandbox master', () => (existsSync(sandboxConfig) ? true : undefined));
+    sandbox = startSandboxProcess(sandboxConfig);
+    await waitFor('the sandbox master', () => (existsSync(sandboxConfig) ? true : undefined));
     const config = load(readFileSync(sandboxConfig, 'utf8')) as Record<string, unknown>;
     config.rest_koa = { ...(config.rest_koa as Record<string, unknown>), host: '127.0.0.1', port: 0, workers: 2, metrics_disable_auth: true };
     writeFileSync(path.join(dir, 'master'), dump(config));
-    cli = new Child(spawn(process.execPath, [CLI, '-c', dir, '-l', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] }));
-    url = await until('the listening line', () => /listening on (http:\/\/\S+)/.exec(cli.stderr)?.[1]);
+    cli = startCli(dir);
+    url = await cli.listening();
   });
   after(async () => {
     await cli?.stop();
@@ -661,12 +631,12 @@ describe('GET /metrics with workers: 2', function () {
     const before = await scrape();
     const [victim] = readyPids() as [number];
     process.kill(victim, 'SIGKILL');
-    const delay = Number(await until('the replacement to be scheduled', () => /starting a new worker in (\d+) ms/.exec(cli.stderr)?.[1]));
+    const delay = Number(await waitFor('the replacement to be scheduled', () => /starting a new worker in (\d+) ms/.exec(cli.stderr)?.[1]));
     await new Promise((resolve) => setTimeout(resolve, delay + 20));
     // The replacement is starting: the scrape is answered by the survivor alone, not held up.
     const meanwhile = await scrape();
     if (readyPids().length === 2) expect(valueOf(meanwhile, 'saltapi_processes')).to.equal(1);
-    await until('a replacement', () => readyPids()[2]);
+    await waitFor('a replacement', () => readyPids()[2]);
     let after = await scrape();
     await waitUntil('both workers answer the scrape', async () => valueOf((after = await scrape()), 'saltapi_processes') === 2, 10_000);
     expect(new Set(after.samples.map((sample) => sample.labels.worker))).to.deep.equal(new Set(['0', '1']));

@@ -3,20 +3,16 @@
  * Requests are served, a killed worker is replaced, SIGTERM to the primary stops everything.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { dump, load } from 'js-yaml';
 import request from 'supertest';
+import { startCli, startSandboxProcess, type WatchedProcess } from './support/cliProcess.js';
+import { waitFor } from './support/wait.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-const SANDBOX = fileURLToPath(new URL('../src/sandbox/main.js', import.meta.url));
 const READY = /worker (\d+) ready \(pid (\d+)\)/g;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function isAlive(pid: number): boolean {
   try {
@@ -27,36 +23,9 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function until<T>(what: string, check: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-/** A child process whose stderr is kept, and whose exit can be awaited. */
-class Process {
-  stderr = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(readonly child: ChildProcess) {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString('utf8');
-    });
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  }
-
-  /** pid of every worker that reported ready, in order. */
-  readyPids(): number[] {
-    return [...this.stderr.matchAll(READY)].map((match) => Number(match[2]));
-  }
-}
-
-function startCli(dir: string): Process {
-  return new Process(spawn(process.execPath, [CLI, '-c', dir, '-l', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] }));
+/** pid of every worker that reported ready, in order. */
+function readyPids(cli: WatchedProcess): number[] {
+  return [...cli.stderr.matchAll(READY)].map((match) => Number(match[2]));
 }
 
 /** Write `<dir>/master`: the sandbox's master config with our API section. */
@@ -69,14 +38,14 @@ function writeMaster(dir: string, sandboxConfig: string, api: Record<string, unk
 describe('workers (node:cluster)', function () {
   this.timeout(60_000);
   let dir: string;
-  let sandbox: Process;
+  let sandbox: WatchedProcess;
   let sandboxConfig: string;
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-workers-'));
     sandboxConfig = path.join(dir, 'sandbox.yaml');
-    sandbox = new Process(spawn(process.execPath, [SANDBOX, '--config-out', sandboxConfig], { stdio: ['ignore', 'ignore', 'pipe'] }));
-    await until('the sandbox master', () => (existsSync(sandboxConfig) ? true : undefined));
+    sandbox = startSandboxProcess(sandboxConfig);
+    await waitFor('the sandbox master', () => (existsSync(sandboxConfig) ? true : undefined));
   });
   after(async () => {
     sandbox.child.kill('SIGTERM');
@@ -85,14 +54,14 @@ describe('workers (node:cluster)', function () {
   });
 
   describe('with two workers', () => {
-    let cli: Process;
+    let cli: WatchedProcess;
     let url: string;
     let token: string;
 
     before(async () => {
       writeMaster(dir, sandboxConfig, { workers: 2 });
       cli = startCli(dir);
-      url = await until('the listening line', () => /listening on (http:\/\/\S+)/.exec(cli.stderr)?.[1]);
+      url = await cli.listening();
     });
     after(async () => {
       if (cli.child.exitCode === null) {
@@ -102,7 +71,7 @@ describe('workers (node:cluster)', function () {
     });
 
     it('forks two worker processes that serve the API', async () => {
-      const pids = cli.readyPids();
+      const pids = readyPids(cli);
       expect(pids).to.have.length(2);
       expect(new Set(pids).size).to.equal(2);
       expect(pids).not.to.include(cli.child.pid);
@@ -120,11 +89,11 @@ describe('workers (node:cluster)', function () {
     });
 
     it('replaces a worker that dies', async () => {
-      const [victim, survivor] = cli.readyPids() as [number, number];
+      const [victim, survivor] = readyPids(cli) as [number, number];
       process.kill(victim, 'SIGKILL');
-      await until('the exit report', () => (cli.stderr.includes(`(pid ${victim}) exited with signal SIGKILL`) ? true : undefined));
+      await waitFor('the exit report', () => (cli.stderr.includes(`(pid ${victim}) exited with signal SIGKILL`) ? true : undefined));
       await request(url).get('/').set('Connection', 'close').expect(200);
-      const replacement = await until('a new worker', () => cli.readyPids()[2]);
+      const replacement = await waitFor('a new worker', () => readyPids(cli)[2]);
       expect([victim, survivor]).not.to.include(replacement);
       expect(isAlive(victim)).to.equal(false);
       expect(isAlive(survivor)).to.equal(true);
@@ -136,7 +105,7 @@ describe('workers (node:cluster)', function () {
     });
 
     it('stops every worker when the primary gets SIGTERM', async () => {
-      const pids = cli.readyPids();
+      const pids = readyPids(cli);
       cli.child.kill('SIGTERM');
       expect(await cli.exited).to.equal(0);
       for (const pid of pids) expect(isAlive(pid), `pid ${pid}`).to.equal(false);
@@ -157,7 +126,7 @@ describe('workers (node:cluster)', function () {
       expect(await cli.exited).to.equal(1);
       expect(cli.stderr).to.include('EADDRINUSE');
       expect(cli.stderr).to.match(/salt-api-koa: a worker exited with code 1 before it was ready\n$/);
-      expect(cli.readyPids()).to.deep.equal([]);
+      expect(readyPids(cli)).to.deep.equal([]);
     } finally {
       blocker.close();
     }
@@ -167,9 +136,9 @@ describe('workers (node:cluster)', function () {
     writeMaster(dir, sandboxConfig, { workers: 1 });
     const cli = startCli(dir);
     try {
-      const url = await until('the listening line', () => /listening on (http:\/\/\S+)/.exec(cli.stderr)?.[1]);
+      const url = await cli.listening();
       await request(url).get('/').expect(200);
-      expect(cli.readyPids()).to.deep.equal([]);
+      expect(readyPids(cli)).to.deep.equal([]);
     } finally {
       cli.child.kill('SIGTERM');
       expect(await cli.exited).to.equal(0);

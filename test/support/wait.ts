@@ -8,3 +8,13 @@ export async function waitUntil(what: string, condition: () => boolean | Promise
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** Resolve with `check`'s value once it has one (checked every 10 ms); reject naming `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let value = check(); ; value = check()) {
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
