@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from '../serializers/chunks.js';
 import type { Serializer } from '../serializers/types.js';
+import { unpackAll } from '../src/salt/packedValue.js';
 
 /** The next non-empty chunk, giving the event loop a turn for each empty one; undefined at the end. */
 async function nextChunk(chunks: Iterator<Uint8Array>): Promise<Uint8Array | undefined> {
@@ -67,10 +68,12 @@ class ChunkStream extends Readable {
 }
 
 /**
- * Render `value` with `serializer`. Whatever the serializer throws before its first chunk is
- * thrown here, before any byte or status is sent.
+ * Render `reply` with `serializer` (its packed minion returns decoded first, unless the serializer
+ * renders them itself). Whatever the serializer throws before its first chunk is thrown here,
+ * before any byte or status is sent.
  */
-export async function renderReply(serializer: Serializer, value: unknown, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<string | Buffer | Readable> {
+export async function renderReply(serializer: Serializer, reply: unknown, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<string | Buffer | Readable> {
+  const value = serializer.rendersPacked === true ? reply : unpackAll(reply);
   if (serializer.renderChunks === undefined) {
     if (serializer.render === undefined) throw new TypeError(`serializer ${serializer.name} cannot render`);
     return serializer.render(value);

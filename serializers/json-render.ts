@@ -6,6 +6,7 @@
  */
 
 import { Errors } from '../src/errors.js';
+import { PackedValue } from '../src/salt/packedValue.js';
 import { ByteWriter } from './byte-writer.js';
 import { STREAM_DEPTH, type ChunkOptions } from './chunks.js';
 import { pythonJsonNumber } from './python-number.js';
@@ -106,6 +107,7 @@ function writeValue(w: ByteWriter, value: unknown): void {
       else if (value instanceof Uint8Array) writeString(w, bytesToText(value));
       else if (isPlainObject(value)) writeObject(w, value);
       else if (value instanceof PyFloat) w.ascii(pythonJsonNumber(value));
+      else if (value instanceof PackedValue) writeValue(w, value.unpack());
       else throw Errors.NotSerializable();
       return;
     default:
@@ -179,7 +181,8 @@ function* findUnserializable(value: unknown, sliceNodes: number): Generator<Buff
       case 'undefined':
         continue;
       case 'object':
-        if (node === null || node instanceof Uint8Array || node instanceof PyFloat) continue;
+        // A packed value holds nothing JSON refuses (src/salt/packedValue.ts).
+        if (node === null || node instanceof Uint8Array || node instanceof PyFloat || node instanceof PackedValue) continue;
         if (Array.isArray(node)) {
           for (const item of node) stack.push(item);
           continue;

@@ -214,4 +214,5 @@ export const jsonSerializer: Serializer = {
   parse: parseJson,
   render: renderJsonBytes,
   renderChunks: renderJsonChunks,
+  rendersPacked: true,
 };

@@ -32,6 +32,12 @@ export interface Serializer {
    * is rendered by `render`.
    */
   renderChunks?(value: unknown, options: ChunkOptions): Iterable<Uint8Array>;
+  /**
+   * Whether `render` and `renderChunks` take the packed minion returns a big job's answer holds
+   * (src/salt/packedValue.ts) as they are, decoding each as they write it. Without it, they get
+   * the value with every packed member decoded first.
+   */
+  readonly rendersPacked?: boolean;
   /** The exact Content-Type header sent with rendered output (defaults to the first media type). */
   readonly contentType?: string;
 }

@@ -1,7 +1,6 @@
 /** How the renderers and the loader tell kinds of values apart, in one place. */
 
 import type { SaltMap, SaltValue } from '../src/salt/types.js';
-import { PyFloat } from './python-values.js';
 
 /** An object literal (or null-prototype object): the only objects rendered as mappings. */
 export function isPlainObject(value: object): value is Record<string, unknown> {
@@ -9,9 +8,9 @@ export function isPlainObject(value: object): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
-/** A SaltValue that is a mapping (not a list, not bytes, not a boxed float). */
-export function isSaltMap(value: SaltValue): value is SaltMap {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof PyFloat);
+/** A SaltValue that is a mapping (not a list, not bytes, not a boxed float, not a packed return). */
+export function isSaltMap(value: SaltValue | undefined): value is SaltMap {
+  return typeof value === 'object' && value !== null && isPlainObject(value);
 }
 
 /** Bytes are shown as text, invalid UTF-8 replaced by U+FFFD (Buffer's decoder does exactly that). */

@@ -12,6 +12,7 @@ import { STREAM_DEPTH, type ChunkOptions } from './chunks.js';
 import { pythonNumber } from './python-number.js';
 import { PyFloat, dictInfo, orderedKeys, type PyKey } from './python-values.js';
 import { bytesToText, isPlainObject } from './value-kinds.js';
+import { PackedValue } from '../src/salt/packedValue.js';
 import { resolvePlainScalar } from './yaml11.js';
 
 const BEST_INDENT = 2;
@@ -424,7 +425,9 @@ class Emitter {
     return true;
   }
 
-  private node(value: unknown, mapping: boolean, simpleKey: boolean): void {
+  private node(packedOrValue: unknown, mapping: boolean, simpleKey: boolean): void {
+    // Decoded afresh, a packed return shares no container with the rest: it needs no anchor.
+    const value = packedOrValue instanceof PackedValue ? packedOrValue.unpack() : packedOrValue;
     this.mappingContext = mapping;
     this.simpleKeyContext = simpleKey;
     if (typeof value !== 'object' || value === null || !isContainer(value)) {

@@ -19,4 +19,5 @@ export const yamlSerializer: Serializer = {
   parse: parseYaml,
   render: renderYamlBytes,
   renderChunks: renderYamlChunks,
+  rendersPacked: true,
 };

@@ -10,6 +10,7 @@ export { SerializerRegistry, createDefaultRegistry, contentTypeOf, type Serializ
 export { renderJson } from '../serializers/json.js';
 export { renderYaml } from '../serializers/yaml-emitter.js';
 export { PyFloat, orderedEntries } from '../serializers/python-values.js';
+export { PackedValue, unpackAll } from './salt/packedValue.js';
 export type { ChunkOptions, ParseOptions } from '../serializers/types.js';
 export { badRequest } from './errors.js';
 export type { Settings, ApiOptions, MasterSettings } from './config/types.js';

@@ -58,6 +58,17 @@ describe('examples/msgpack-serializer', () => {
     expect(unpack(res.body)).to.deep.equal({ return: [{ 'minion-1': true, 'minion-2': true }] });
   });
 
+  it('gets big minion returns (kept packed inside the API) decoded: grains.items in msgpack is the JSON answer', async () => {
+    const login = await request(running.url).post('/login').send({ username: 'saltdev', password: 'saltdev', eauth: 'auto' }).expect(200);
+    const token = login.body.return[0].token as string;
+    const lowstate = [{ client: 'local', tgt: 'minion-*', fun: 'grains.items' }];
+    const json = await request(running.url).post('/').set('X-Auth-Token', token).send(lowstate).expect(200);
+    expect(json.body.return[0]['minion-1']).to.include({ id: 'minion-1', os: 'Debian' });
+    const res = await post('/', pack(lowstate), { Accept: 'application/msgpack', 'X-Auth-Token': token });
+    expect(res.status).to.equal(200);
+    expect(unpack(res.body)).to.deep.equal(json.body);
+  });
+
   it('refuses a body that is no msgpack with a 400, and one over its own limit with a 413, in msgpack', async () => {
     // A map of two entries that ends after one byte of its first key.
     const bad = await post('/login', Buffer.from([0x82, 0xa1]), { Accept: 'application/msgpack' });

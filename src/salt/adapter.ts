@@ -32,7 +32,6 @@ function throttled(intervalMs: number, action: () => void): () => void {
   };
 }
 
-/** Build the adapter and open the bus subscription (waits briefly for it, never fails on it). */
 /**
  * What hears of the adapter's work: `auditor` (audit_log_file) of every command that reaches the
  * master, `observer` (/metrics) of round trips, token checks and jobs.
@@ -42,6 +41,7 @@ export interface SaltAdapterHooks {
   observer?: SaltObserver;
 }
 
+/** Build the adapter and open the bus subscription (waits briefly for it, never fails on it). */
 export async function createSaltAdapter(settings: Settings, log: Logger, { auditor, observer }: SaltAdapterHooks = {}): Promise<SaltAdapter> {
   const channel = new RequestChannel({
     endpoint: requestEndpoint(settings.master),

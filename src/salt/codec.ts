@@ -29,6 +29,8 @@ import {
   readMember,
   type PyKey,
 } from '../../serializers/python-values.js';
+import { isSaltMap } from '../../serializers/value-kinds.js';
+import { PackedValue } from './packedValue.js';
 import type { EventFrame, SaltMap, SaltValue } from './types.js';
 
 /** Salt's datetime extension (type 78): ASCII `YYYYMMDDTHH:MM:SS.ffffff`, rendered ISO-like. */
@@ -329,6 +331,145 @@ class Decoder {
       if (paused !== undefined) await paused;
     }
     return map.done();
+  }
+
+  /**
+   * An event's data mapping, with the value of its `return` member kept packed
+   * ({@link PackedValue}) when it takes `packFrom` bytes or more and JSON can render all of it;
+   * anything else read as {@link read}.
+   */
+  readEventData(packFrom: number): SaltValue {
+    const token = this.src[this.pos];
+    const header = token === undefined ? undefined : containerHeader(token);
+    if (header?.kind !== 'map') return this.read();
+    this.pos++;
+    const length = header.width === 0 ? header.length : header.width === 2 ? this.u16() : this.u32();
+    this.checkMapLength(length);
+    const map = new MapBuilder();
+    for (let i = 0; i < length; i++) {
+      const key = this.key();
+      map.add(key, key === 'return' ? this.packedOrRead(packFrom) : this.read());
+    }
+    return map.done();
+  }
+
+  /**
+   * A value holding an extension type Salt does not define is read at once: JSON refuses it, and
+   * a packed value must render wherever its decoded form would (or would not, with duplicate keys).
+   */
+  private packedOrRead(packFrom: number): SaltValue {
+    const start = this.pos;
+    const foreignExt = this.skip();
+    const length = this.pos - start;
+    if (length < packFrom || foreignExt) {
+      this.pos = start;
+      return this.read();
+    }
+    const bytes = new Uint8Array(length);
+    bytes.set(this.src.subarray(start, this.pos));
+    return new PackedValue(bytes);
+  }
+
+  /**
+   * Move past one value without building it (a walk over its headers); whether it holds an
+   * extension type Salt does not define, which {@link read} would give as a {@link MsgpackExt}.
+   */
+  private skip(): boolean {
+    let foreign = false;
+    // Values still to be passed: a container adds its members.
+    for (let pending = 1; pending > 0; pending--) {
+      const token = this.u8();
+      if (token < 0x80 || token >= 0xe0) continue;
+      if (token < 0x90) pending += this.members(2 * (token & 0x0f));
+      else if (token < 0xa0) pending += this.members(token & 0x0f);
+      else if (token < 0xc0) this.advance(token & 0x1f);
+      else if (token >= 0xd4 && token <= 0xd8) foreign = this.skipExt(1 << (token - 0xd4)) || foreign;
+      else {
+        switch (token) {
+          case 0xc0:
+          case 0xc2:
+          case 0xc3:
+            break;
+          case 0xc4:
+          case 0xd9:
+            this.advance(this.u8());
+            break;
+          case 0xc5:
+          case 0xda:
+            this.advance(this.u16());
+            break;
+          case 0xc6:
+          case 0xdb:
+            this.advance(this.u32());
+            break;
+          case 0xc7:
+            foreign = this.skipExt(this.u8()) || foreign;
+            break;
+          case 0xc8:
+            foreign = this.skipExt(this.u16()) || foreign;
+            break;
+          case 0xc9:
+            foreign = this.skipExt(this.u32()) || foreign;
+            break;
+          case 0xcc:
+          case 0xd0:
+            this.advance(1);
+            break;
+          case 0xcd:
+          case 0xd1:
+            this.advance(2);
+            break;
+          case 0xca:
+          case 0xce:
+          case 0xd2:
+            this.advance(4);
+            break;
+          case 0xcb:
+          case 0xcf:
+          case 0xd3:
+            this.advance(8);
+            break;
+          case 0xdc:
+            pending += this.members(this.u16());
+            break;
+          case 0xdd:
+            pending += this.members(this.u32());
+            break;
+          case 0xde:
+            pending += this.members(2 * this.u16());
+            break;
+          case 0xdf:
+            pending += this.members(2 * this.u32());
+            break;
+          default:
+            throw new Error(`unknown msgpack type 0x${token.toString(16)}`);
+        }
+      }
+    }
+    return foreign;
+  }
+
+  /** A container's count of values, refused when what is left cannot hold them (a byte each at least). */
+  private members(count: number): number {
+    if (count > this.end - this.pos) throw new IncompleteMsgpack();
+    return count;
+  }
+
+  private advance(length: number): void {
+    this.need(length);
+    this.pos += length;
+  }
+
+  /** Pass an extension's type and data; whether the decoder would give it as a {@link MsgpackExt}. */
+  private skipExt(length: number): boolean {
+    this.need(1 + length);
+    const type = this.dataView().getInt8(this.pos);
+    const data = this.src.subarray(this.pos + 1, this.pos + 1 + length);
+    this.pos += 1 + length;
+    if (type === SALT_DATETIME_EXT) return false;
+    // A constant's value is msgpack itself, and may hold anything.
+    if (type === SALT_CONSTANT_EXT) return new Decoder(data).skip();
+    return true;
   }
 
   private ext(length: number): SaltValue {
@@ -691,16 +832,25 @@ function splitEventBody(body: Uint8Array): { tag: string; payload: Buffer } | un
 
 /** An event's data is a mapping; anything else is read as an empty one. */
 function eventOf(tag: string, data: SaltValue): EventFrame {
-  if (data === null || typeof data !== 'object' || Array.isArray(data) || data instanceof Uint8Array || data instanceof PyFloat) {
-    return { tag, data: {} };
-  }
-  return { tag, data };
+  return { tag, data: isSaltMap(data) ? data : {} };
 }
 
-/** Split an event frame's `body` into tag and data; undefined when the body is not an event. */
-export function parseEventBody(body: Uint8Array): EventFrame | undefined {
+/** A minion's return of a job: `salt/job/<jid>/ret/<minion id>`. */
+const MINION_RETURN_TAG = /^salt\/job\/[^/]+\/ret\//;
+
+/**
+ * Split an event frame's `body` into tag and data; undefined when the body is not an event. With
+ * `packReturnsFrom`, the `return` of a minion's job return that takes that many bytes or more is
+ * kept packed ({@link PackedValue}).
+ */
+export function parseEventBody(body: Uint8Array, packReturnsFrom?: number): EventFrame | undefined {
   const split = splitEventBody(body);
-  return split && eventOf(split.tag, unpack(split.payload));
+  if (!split) return undefined;
+  if (packReturnsFrom === undefined || !MINION_RETURN_TAG.test(split.tag)) return eventOf(split.tag, unpack(split.payload));
+  const decoder = new Decoder(split.payload);
+  const data = decoder.readEventData(packReturnsFrom);
+  if (decoder.offset !== split.payload.length) throw new Error('extra bytes after the msgpack value');
+  return eventOf(split.tag, data);
 }
 
 /** {@link parseEventBody} for a huge body, decoded in slices ({@link unpackSliced}). */

@@ -45,7 +45,6 @@ export interface JidWatch {
   onDown(): void;
 }
 
-/** How long an unclaimed job event is kept for a watcher that registers late. */
 /**
  * Event bodies past this size are decoded in slices, the event loop getting a turn between them:
  * a `/jobs/<jid>` of a big fleet is one event of tens of MB, whose decoding in one go held every
@@ -54,6 +53,13 @@ export interface JidWatch {
 const SLICED_EVENT_BYTES = 1024 * 1024;
 /** About this many bytes decoded between two turns of the event loop. */
 const DECODE_SLICE_BYTES = 256 * 1024;
+/**
+ * A minion's return of this many msgpack bytes or more stays packed until it is rendered
+ * (src/salt/packedValue.ts): the size of a `grains.items` return, where holding a fleet's
+ * returns decoded cost four times their bytes. Smaller ones (`test.ping`'s `true`) gain nothing.
+ */
+const PACKED_RETURN_BYTES = 1024;
+/** How long an unclaimed job event is kept for a watcher that registers late. */
 const UNCLAIMED_TTL_MS = 30_000;
 const UNCLAIMED_MAX = 50_000;
 
@@ -264,7 +270,7 @@ export class EventBus extends EventEmitter<BusEvents> {
     }
     let event: EventFrame | undefined;
     try {
-      event = parseEventBody(body);
+      event = parseEventBody(body, PACKED_RETURN_BYTES);
     } catch {
       return;
     }
@@ -278,7 +284,8 @@ export class EventBus extends EventEmitter<BusEvents> {
         const { body } = next;
         let event: EventFrame | undefined;
         try {
-          event = body.length > SLICED_EVENT_BYTES ? await parseEventBodySliced(body, () => nextTurn(), DECODE_SLICE_BYTES) : parseEventBody(body);
+          // A huge return is decoded here in slices: decoded whole when rendered, it would block.
+          event = body.length > SLICED_EVENT_BYTES ? await parseEventBodySliced(body, () => nextTurn(), DECODE_SLICE_BYTES) : parseEventBody(body, PACKED_RETURN_BYTES);
         } catch {
           continue;
         }

@@ -5,7 +5,8 @@
 import os from 'node:os';
 import { Errors, type ApiError } from '../errors.js';
 import { pythonStr } from './pythonRepr.js';
-import { PyFloat, numberOf } from '../../serializers/python-values.js';
+import { numberOf } from '../../serializers/python-values.js';
+import { isSaltMap } from '../../serializers/value-kinds.js';
 import type { PoolUsage, RequestChannel, SendOptions } from './requestChannel.js';
 import type { LatencySamples } from '../stats/latencySamples.js';
 import type { MasterErrorReply, SaltMap, SaltToken, SaltValue } from './types.js';
@@ -38,9 +39,8 @@ export interface RunnerReply {
   jid: string;
 }
 
-export function isMap(value: SaltValue | undefined): value is SaltMap {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof PyFloat);
-}
+/** A reply member that is a mapping (serializers/value-kinds.ts). */
+export const isMap = isSaltMap;
 
 function isErrorReply(reply: SaltValue): reply is SaltMap & MasterErrorReply {
   return isMap(reply) && isMap(reply.error) && typeof reply.error.name === 'string';

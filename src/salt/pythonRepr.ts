@@ -9,6 +9,7 @@
  */
 import { pythonNumber } from '../../serializers/python-number.js';
 import { PyFloat, keyTypeOf, orderedKeys, type PyKey } from '../../serializers/python-values.js';
+import { PackedValue } from './packedValue.js';
 import type { SaltValue } from './types.js';
 
 /** Characters `str.isprintable()` refuses: categories Cc, Cf, Cs, Co, Cn, Zl, Zp and Zs but the space. */
@@ -68,6 +69,7 @@ export function pythonRepr(value: SaltValue): string {
   if (typeof value === 'string') return stringRepr(value);
   if (value instanceof Uint8Array) return bytesRepr(value);
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
+  if (value instanceof PackedValue) return pythonRepr(value.unpack());
   return `{${orderedKeys(value)
     .filter((key) => value[key] !== undefined)
     .map((key) => `${keyRepr(key, keyTypeOf(value, key))}: ${pythonRepr(value[key] as SaltValue)}`)

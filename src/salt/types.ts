@@ -1,9 +1,11 @@
 /** Domain types shared by the HTTP layer, the Salt adapter and the sandbox master. */
 import type { PyFloat } from '../../serializers/python-values.js';
+import type { PackedValue } from './packedValue.js';
 
 /**
  * Any value that can travel through msgpack and JSON. Python ints beyond 2^53 are bigints and
- * integer-valued floats from the master are {@link PyFloat} boxes (serializers/python-values.ts).
+ * integer-valued floats from the master are {@link PyFloat} boxes (serializers/python-values.ts);
+ * a big minion return off the event bus may still be packed ({@link PackedValue}).
  */
 export type SaltValue =
   | null
@@ -13,6 +15,7 @@ export type SaltValue =
   | PyFloat
   | string
   | Uint8Array
+  | PackedValue
   | SaltValue[]
   | { [key: string]: SaltValue };
 

@@ -10,6 +10,7 @@ import { Errors } from '../../errors.js';
 import type { EventBus } from '../eventBus.js';
 import type { SaltMap } from '../types.js';
 import { isMap } from '../master.js';
+import { unpacked } from '../packedValue.js';
 import type { Signal } from './signal.js';
 
 export class JobWatch {
@@ -64,7 +65,7 @@ export class JobWatch {
 
 /** A find_job answer means "still running" unless it is empty (netapi-clients.md §3.2). */
 export function stillRunning(data: SaltMap): boolean {
-  const ret = data.return;
+  const ret = unpacked(data.return);
   if (!isMap(ret) || Object.keys(ret).length === 0) return false;
   return !(Object.keys(ret).length === 1 && isMap(ret.return) && Object.keys(ret.return).length === 0);
 }

@@ -6,6 +6,8 @@ import { funField, secondsField, truthy } from '../fields.js';
 import { buildPublish } from './publish.js';
 import { runJob } from './gather.js';
 import { shapeReturns } from './local.js';
+import { unpacked } from '../packedValue.js';
+import type { SaltMap } from '../types.js';
 
 export const localSubset: ClientFunction = async (call, salt) => {
   const fun = funField(call.chunk, 'local_subset');
@@ -20,7 +22,7 @@ export const localSubset: ClientFunction = async (call, salt) => {
 
   const discovery = buildPublish({ ...call, chunk: { ...chunk, fun: 'sys.list_functions', arg: [], kwarg: {} } }, salt, 'local_subset');
   const found = await runJob(call, salt, discovery, gatherTimeout);
-  const candidates = found ? [...found.returns].filter(([, data]) => Array.isArray(data.return) && data.return.includes(fun)) : [];
+  const candidates = found ? [...found.returns].filter(([, data]) => listsFunction(data, fun)) : [];
   for (let i = candidates.length - 1; i > 0; i--) {
     const j = randomInt(i + 1);
     [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
@@ -32,3 +34,9 @@ export const localSubset: ClientFunction = async (call, salt) => {
   const outcome = await runJob(call, salt, request, gatherTimeout);
   return [outcome ? shapeReturns(outcome, truthy(call.chunk.full_return)) : {}];
 };
+
+/** Whether a minion's `sys.list_functions` return (packed, on a real minion: thousands of names) lists `fun`. */
+export function listsFunction(data: SaltMap, fun: string): boolean {
+  const functions = unpacked(data.return);
+  return Array.isArray(functions) && functions.includes(fun);
+}
