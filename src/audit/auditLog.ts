@@ -18,14 +18,20 @@ function jsonSafe(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** Text JSON writes as it is: printable ASCII but `"` and `\` (most user names, ids and addresses). */
+const PLAIN_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** A field as JSON: absent is null; a chunk's values come from a request body and may hold bigints or bytes. */
 function json(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return PLAIN_TEXT.test(value) ? `"${value}"` : JSON.stringify(value);
   return value === undefined ? 'null' : JSON.stringify(value, jsonSafe);
 }
 
 export class AuditLog implements Auditor {
   private readonly sink: Sink;
+  /** The last line's time: the logins of one millisecond share its text. */
+  private stampMs = NaN;
+  private stamp = '';
 
   /** Opens (creates, mode 0640) the file now, so an unwritable one stops start-up. */
   constructor(
@@ -55,7 +61,16 @@ export class AuditLog implements Auditor {
   }
 
   private head(entry: LoginAudit | CommandAudit, type: string): string {
-    return `"time":"${new Date().toISOString()}","type":"${type}","request_id":${json(entry.request.requestId)},"client":${json(entry.request.client)}`;
+    return `"time":"${this.now()}","type":"${type}","request_id":${json(entry.request.requestId)},"client":${json(entry.request.client)}`;
+  }
+
+  private now(): string {
+    const ms = Date.now();
+    if (ms !== this.stampMs) {
+      this.stampMs = ms;
+      this.stamp = new Date(ms).toISOString();
+    }
+    return this.stamp;
   }
 
   private tail({ outcome, durationMs }: LoginAudit | CommandAudit): string {

@@ -30,14 +30,18 @@ export interface Attempt {
   user?: string;
 }
 
-/** What the token authority asks around each master check of credentials. */
+/**
+ * What the token authority asks around each master check of credentials. `admit` and `accepted`
+ * return nothing when there is nothing to check or clear (no failure counted lately), so that a
+ * login then waits on no promise of theirs.
+ */
 export interface CredentialGuard {
-  /** Throws Errors.TooManyAttempts when a limit is already reached. */
-  admit(attempt: Attempt): Promise<void>;
+  /** Throws (or rejects with) Errors.TooManyAttempts when a limit is already reached. */
+  admit(attempt: Attempt): Promise<void> | undefined;
   /** The master refused the credentials. */
   refused(attempt: Attempt): Promise<void>;
   /** The master accepted the credentials. */
-  accepted(attempt: Attempt): Promise<void>;
+  accepted(attempt: Attempt): Promise<void> | undefined;
 }
 
 /** How long a worker waits for the primary's counters (IPC) before letting an attempt through. */
@@ -115,8 +119,11 @@ export class AuthThrottle implements CredentialGuard {
     return this.quietAfterMs !== undefined && Date.now() - this.lastRefusalMs > this.quietAfterMs;
   }
 
-  async admit(attempt: Attempt): Promise<void> {
-    if (this.quiet()) return;
+  admit(attempt: Attempt): Promise<void> | undefined {
+    return this.quiet() ? undefined : this.check(attempt);
+  }
+
+  private async check(attempt: Attempt): Promise<void> {
     const counts = await this.each(attempt, 'read', (counter, key) => counter.limiter.get(key));
     let wait = 0;
     for (const [counter, count] of counts) {
@@ -135,9 +142,9 @@ export class AuthThrottle implements CredentialGuard {
     });
   }
 
-  async accepted(attempt: Attempt): Promise<void> {
-    if (this.quiet()) return;
-    await this.each(attempt, 'clear', async ({ limiter }, key) => limiter.delete(key), ({ clearOnSuccess }) => clearOnSuccess);
+  accepted(attempt: Attempt): Promise<void> | undefined {
+    if (this.quiet()) return undefined;
+    return this.each(attempt, 'clear', async ({ limiter }, key) => limiter.delete(key), ({ clearOnSuccess }) => clearOnSuccess).then(() => undefined);
   }
 
   /**

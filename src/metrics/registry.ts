@@ -17,6 +17,7 @@ import type { ServerStats, StreamKind } from '../stats/serverStats.js';
 import type { RequestObserver } from '../../middleware/requestStats.js';
 import { runtimeRegistry } from './runtime.js';
 import { LabelGrid } from './labelGrid.js';
+import { Tally, type TallySeries } from './tally.js';
 
 /** Prefix of this API's own metric names (Node's runtime metrics keep their usual names). */
 const METRIC_PREFIX = 'saltapi_';
@@ -52,7 +53,7 @@ const JOB_OUTCOMES: readonly JobOutcome[] = ['ok', 'error'];
 const TOKEN_CACHES: readonly TokenCache[] = ['session', 'credentials'];
 
 interface HttpSeries {
-  count: Counter.Internal;
+  count: TallySeries<'route' | 'method' | 'status'>;
   duration: Histogram.Internal<'route' | 'method'>;
 }
 
@@ -61,16 +62,16 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
   private readonly exposed: Registry;
   private readonly eauthBackends: ReadonlySet<string>;
   private sources?: MetricSources;
-  /** One child per label set, so a request allocates no label object of its own. */
-  private readonly httpSeries = new Map<string, HttpSeries>();
+  /** One child per label set, by route, method and status: a request builds no key or label object of its own. */
+  private readonly httpSeries = new Map<string, Map<string, Map<number, HttpSeries>>>();
 
-  private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  private readonly httpRequests: Tally<'route' | 'method' | 'status'>;
   private readonly httpDuration: Histogram<'route' | 'method'>;
-  private readonly masterRequests: LabelGrid<Counter.Internal>;
+  private readonly masterRequests: LabelGrid<TallySeries<'cmd' | 'outcome'>>;
   private readonly masterDuration: Map<string, Histogram.Internal<'cmd'>>;
-  private readonly logins: LabelGrid<Counter.Internal>;
-  private readonly jobs: LabelGrid<Counter.Internal>;
-  private readonly tokenCache: LabelGrid<Counter.Internal>;
+  private readonly logins: LabelGrid<TallySeries<'eauth' | 'outcome'>>;
+  private readonly jobs: LabelGrid<TallySeries<'client' | 'outcome'>>;
+  private readonly tokenCache: LabelGrid<TallySeries<'cache' | 'result'>>;
   private readonly streamEvents: Counter;
   private readonly streamCutOffs: Counter<'kind' | 'reason'>;
 
@@ -79,7 +80,7 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
     const registers = [this.registry];
     const sources = () => this.sources;
 
-    this.httpRequests = new Counter({
+    this.httpRequests = Tally.counter({
       name: `${METRIC_PREFIX}http_requests_total`,
       help: 'HTTP requests answered, by route template, method and status code.',
       labelNames: ['route', 'method', 'status'],
@@ -103,13 +104,13 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
     });
 
     const commands = [...MASTER_COMMANDS, OTHER];
-    const masterRequests = new Counter({
+    const masterRequests = Tally.counter({
       name: `${METRIC_PREFIX}master_requests_total`,
       help: 'Requests to the master\'s request server, by command and outcome (ok, error, timeout).',
       labelNames: ['cmd', 'outcome'],
       registers,
     });
-    this.masterRequests = new LabelGrid(commands, ROUND_TRIP_OUTCOMES, (cmd, outcome) => masterRequests.labels(cmd, outcome));
+    this.masterRequests = new LabelGrid(commands, ROUND_TRIP_OUTCOMES, (cmd, outcome) => masterRequests.series({ cmd, outcome }));
     const masterDuration = new Histogram({
       name: `${METRIC_PREFIX}master_request_duration_seconds`,
       help: 'Round trip of a master request that got a reply, from sending to the reply (waits for a pooled connection excluded).',
@@ -191,27 +192,27 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
       registers,
     });
 
-    const tokenCache = new Counter({
+    const tokenCache = Tally.counter({
       name: `${METRIC_PREFIX}token_cache_lookups_total`,
       help: 'Token cache lookups by cache (session: tokens presented; credentials: eauth credentials in /run chunks) and result (hit, miss).',
       labelNames: ['cache', 'result'],
       registers,
     });
-    this.tokenCache = new LabelGrid(TOKEN_CACHES, ['hit', 'miss'], (cache, result) => tokenCache.labels(cache, result));
-    const logins = new Counter({
+    this.tokenCache = new LabelGrid(TOKEN_CACHES, ['hit', 'miss'], (cache, result) => tokenCache.series({ cache, result }));
+    const logins = Tally.counter({
       name: `${METRIC_PREFIX}logins_total`,
       help: 'Logins asked of the master (/login, /token, credentials in /run), by eauth backend and outcome (success, failure, error).',
       labelNames: ['eauth', 'outcome'],
       registers,
     });
-    this.logins = new LabelGrid([...this.eauthBackends, OTHER], LOGIN_OUTCOMES, (eauth, outcome) => logins.labels(eauth, outcome));
-    const jobs = new Counter({
+    this.logins = new LabelGrid([...this.eauthBackends, OTHER], LOGIN_OUTCOMES, (eauth, outcome) => logins.series({ eauth, outcome }));
+    const jobs = Tally.counter({
       name: `${METRIC_PREFIX}netapi_jobs_total`,
       help: 'Lowstate chunks run with confirmed credentials, by netapi client and outcome (ok; error: the client refused or failed the chunk).',
       labelNames: ['client', 'outcome'],
       registers,
     });
-    this.jobs = new LabelGrid(CLIENT_NAMES, JOB_OUTCOMES, (client, outcome) => jobs.labels(client, outcome));
+    this.jobs = new LabelGrid(CLIENT_NAMES, JOB_OUTCOMES, (client, outcome) => jobs.series({ client, outcome }));
     new Gauge({
       name: `${METRIC_PREFIX}processes`,
       help: 'API processes in this scrape: 1, with a worker label per worker with the workers option.',
@@ -247,35 +248,38 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
 
   request(route: string, method: string, status: number, seconds: number): void {
     const knownMethod = METHODS.has(method) ? method : OTHER;
-    const key = `${status} ${knownMethod} ${route}`;
-    let series = this.httpSeries.get(key);
+    let byMethod = this.httpSeries.get(route);
+    if (!byMethod) this.httpSeries.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(knownMethod);
+    if (!byStatus) byMethod.set(knownMethod, (byStatus = new Map()));
+    let series = byStatus.get(status);
     if (!series) {
       series = {
-        count: this.httpRequests.labels(route, knownMethod, String(status)),
+        count: this.httpRequests.series({ route, method: knownMethod, status: String(status) }),
         duration: this.httpDuration.labels(route, knownMethod),
       };
-      this.httpSeries.set(key, series);
+      byStatus.set(status, series);
     }
-    series.count.inc();
+    series.count.count++;
     series.duration.observe(seconds);
   }
 
   roundTrip(cmd: string, outcome: RoundTripOutcome, seconds: number | undefined): void {
     const command = MASTER_COMMANDS.has(cmd) ? cmd : OTHER;
-    this.masterRequests.at(command, outcome).inc();
+    this.masterRequests.at(command, outcome).count++;
     if (seconds !== undefined) this.masterDuration.get(command)?.observe(seconds);
   }
 
   cacheLookup(cache: TokenCache, hit: boolean): void {
-    this.tokenCache.at(cache, hit ? 'hit' : 'miss').inc();
+    this.tokenCache.at(cache, hit ? 'hit' : 'miss').count++;
   }
 
   login(eauth: unknown, outcome: LoginOutcome): void {
-    this.logins.at(typeof eauth === 'string' && this.eauthBackends.has(eauth) ? eauth : OTHER, outcome).inc();
+    this.logins.at(typeof eauth === 'string' && this.eauthBackends.has(eauth) ? eauth : OTHER, outcome).count++;
   }
 
   job(client: ClientName, outcome: JobOutcome): void {
-    this.jobs.at(client, outcome).inc();
+    this.jobs.at(client, outcome).count++;
   }
 
   delivered(events: number): void {

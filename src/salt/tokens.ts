@@ -81,11 +81,15 @@ export class TokenAuthority {
   /** The master's verdict on `attempt`'s credentials, counted by the guard when there is one. */
   private async guarded<T>(attempt: Attempt | undefined, ask: () => Promise<T | undefined>): Promise<T | undefined> {
     if (!this.guard || !attempt) return ask();
-    await this.guard.admit(attempt);
+    const admitting = this.guard.admit(attempt);
+    if (admitting) await admitting;
     // No verdict (the master unavailable) counts neither way.
     const answer = await ask();
     if (answer === undefined) await this.guard.refused(attempt);
-    else await this.guard.accepted(attempt);
+    else {
+      const clearing = this.guard.accepted(attempt);
+      if (clearing) await clearing;
+    }
     return answer;
   }
 
