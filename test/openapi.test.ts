@@ -5,7 +5,7 @@
  * validates (ajv, JSON Schema 2020-12) against the schema there; each client's chunks and returns
  * validate against that client's own schemas; and every route the app registers is documented.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -17,6 +17,7 @@ import { load } from 'js-yaml';
 import WebSocket from 'ws';
 import { startHarness, login, type Harness } from './support/harness.js';
 import { projectRoot } from './support/paths.js';
+import { fakeSshMaster } from './support/fakeSsh.js';
 import { waitUntil } from './support/wait.js';
 import { createApp } from '../src/app.js';
 import { createSaltAdapter } from '../src/salt/adapter.js';
@@ -25,7 +26,6 @@ import { createDefaultRegistry } from '../serializers/defaults.js';
 import { CLIENT_NAMES } from '../src/salt/types.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-const FAKE_SALT_SSH = path.join(projectRoot, 'dist/src/sandbox/fakeSaltSsh.js');
 const BODY_LIMIT = 65536;
 
 interface MediaType {
@@ -199,13 +199,9 @@ describe('OpenAPI description (docs/openapi.yaml)', function () {
 
   before(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-openapi-'));
-    const configDir = path.join(tmp, 'etc');
-    mkdirSync(configDir);
-    writeFileSync(path.join(configDir, 'roster'), 'web1:\n  host: 192.0.2.1\n');
-    chmodSync(FAKE_SALT_SSH, 0o755);
     h = await startHarness({
       api: { master_timeout: 1, max_request_body_size: BODY_LIMIT, stats_disable_auth: false },
-      master: { salt_ssh_path: FAKE_SALT_SSH, salt_ssh_config_dir: configDir },
+      master: fakeSshMaster(tmp),
     });
     token = await login(h);
     contract = new Contract(readDocument());

@@ -6,20 +6,19 @@
  * (test/hook.test.ts), event streams (test/events.test.ts, test/ws.test.ts), slow clients
  * (test/slow-clients.test.ts), limits (test/hostile-input.test.ts).
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import type { SaltMap } from '../src/salt/types.js';
 import { startHarness, login, type Harness } from './support/harness.js';
-import { projectRoot } from './support/paths.js';
+import { fakeSshMaster } from './support/fakeSsh.js';
 import { rawRequest } from './support/raw.js';
 import { openSse } from './support/sseClient.js';
 import { exchange, slowloris, statusOf } from './support/sockets.js';
 
 const SECRET = 'hunter2-not-in-any-load';
-const FAKE_SALT_SSH = path.join(projectRoot, 'dist/src/sandbox/fakeSaltSsh.js');
 /** A 600-byte "billion laughs": 9^9 strings once expanded. */
 const ALIAS_BOMB = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
   .concat(['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`))
@@ -77,13 +76,9 @@ describe('security.md', () => {
 
     before(async () => {
       tmp = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-security-'));
-      const configDir = path.join(tmp, 'etc');
-      mkdirSync(configDir);
-      writeFileSync(path.join(configDir, 'roster'), 'web1:\n  host: 192.0.2.1\n');
       recordFile = path.join(tmp, 'started.jsonl');
-      chmodSync(FAKE_SALT_SSH, 0o755);
       process.env.SALT_SSH_FAKE_RECORD = recordFile;
-      ssh = await startHarness({ master: { salt_ssh_path: FAKE_SALT_SSH, salt_ssh_config_dir: configDir } });
+      ssh = await startHarness({ master: fakeSshMaster(tmp) });
       sshToken = await login(ssh);
     });
     beforeEach(() => writeFileSync(recordFile, ''));

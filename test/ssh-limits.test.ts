@@ -3,15 +3,14 @@
  * salt-ssh (src/sandbox/fakeSaltSsh.ts) checks in at a gate socket and runs only once the test
  * lets it go, so the test knows exactly how many are running.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { startHarness, type Harness } from './support/harness.js';
-import { projectRoot } from './support/paths.js';
+import { fakeSshMaster } from './support/fakeSsh.js';
 
-const FAKE_SALT_SSH = path.join(projectRoot, 'dist/src/sandbox/fakeSaltSsh.js');
 
 /** Runs of the fake salt-ssh that have checked in, each held until released. */
 class Gate {
@@ -58,16 +57,12 @@ describe('ssh_max_concurrent', () => {
 
   before(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-ssh-limits-'));
-    const configDir = path.join(tmp, 'etc');
-    mkdirSync(configDir);
-    writeFileSync(path.join(configDir, 'roster'), 'web1:\n  host: 192.0.2.1\n');
-    chmodSync(FAKE_SALT_SSH, 0o755);
     gate = new Gate(path.join(tmp, 'gate.sock'));
     await gate.listen();
     process.env.SALT_SSH_FAKE_GATE = gate.socketPath;
     h = await startHarness({
       api: { ssh_max_concurrent: 2 },
-      master: { salt_ssh_path: FAKE_SALT_SSH, salt_ssh_config_dir: configDir },
+      master: fakeSshMaster(tmp),
     });
     const res = await h.http.post('/token').send({ username: 'saltdev', password: 'saltdev', eauth: 'auto' }).expect(200);
     token = res.body[0].token as string;

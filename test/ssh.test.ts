@@ -3,14 +3,13 @@
  * was started with: what salt-ssh gets for good requests, and that it is never started for the
  * attacks of security.md (CVE-2020-25592, CVE-2020-16846, CVE-2021-3197, CVE-2021-3148).
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { startHarness, login, type Harness } from './support/harness.js';
-import { projectRoot } from './support/paths.js';
+import { fakeSshMaster, type FakeSshMaster } from './support/fakeSsh.js';
 
-const FAKE_SALT_SSH = path.join(projectRoot, 'dist/src/sandbox/fakeSaltSsh.js');
 
 interface Started {
   argv: string[];
@@ -20,7 +19,7 @@ interface Started {
 
 describe('ssh', () => {
   let tmp: string;
-  let configDir: string;
+  let fake: FakeSshMaster;
   let rosterDir: string;
   let recordFile: string;
 
@@ -34,19 +33,16 @@ describe('ssh', () => {
 
   /** The argv every run begins with, up to and including the jid. */
   function head(jid: string): string[] {
-    return ['--out=json', '--static', '--no-color', `--config-dir=${configDir}`, `--jid=${jid}`];
+    return ['--out=json', '--static', '--no-color', `--config-dir=${fake.salt_ssh_config_dir}`, `--jid=${jid}`];
   }
 
   before(() => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-ssh-'));
-    configDir = path.join(tmp, 'etc');
+    fake = fakeSshMaster(tmp, 'web1:\n  host: 192.0.2.1\nweb2:\n  host: 192.0.2.2\ndb1:\n  host: 192.0.2.3\n');
     rosterDir = path.join(tmp, 'rosters');
-    mkdirSync(configDir);
     mkdirSync(rosterDir);
-    writeFileSync(path.join(configDir, 'roster'), 'web1:\n  host: 192.0.2.1\nweb2:\n  host: 192.0.2.2\ndb1:\n  host: 192.0.2.3\n');
     writeFileSync(path.join(rosterDir, 'lab.roster'), 'lab1:\n  host: 192.0.2.10\nlab2:\n  host: 192.0.2.11\n');
     recordFile = path.join(tmp, 'started.jsonl');
-    chmodSync(FAKE_SALT_SSH, 0o755);
     process.env.SALT_SSH_FAKE_RECORD = recordFile;
   });
 
@@ -70,7 +66,7 @@ describe('ssh', () => {
           },
         },
       },
-      master: { salt_ssh_path: FAKE_SALT_SSH, salt_ssh_config_dir: configDir, rosters: [rosterDir], ...master },
+      master: { ...fake, rosters: [rosterDir], ...master },
     });
   }
 
