@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { BusFrameReader, frameFor, type BusFraming } from '../src/salt/busFraming.js';
 import { decodeOne, packEventFrame, parseEventBody, frameBody, unpack, unpackSliced } from '../src/salt/codec.js';
-import { MsgpackExtent } from '../src/salt/msgpackExtent.js';
+import { MsgpackExtent, valueEnd } from '../src/salt/msgpackExtent.js';
 import { defaultGrains } from '../src/sandbox/grains.js';
 import type { SaltMap, SaltValue } from '../src/salt/types.js';
 import { seeded } from './support/fuzz.js';
@@ -35,6 +35,9 @@ describe('msgpack extent', () => {
     fc.assert(
       fc.property(msgpackValue, fc.array(fc.nat(), { maxLength: 8 }), fc.uint8Array({ maxLength: 5 }), (value, points, trailing) => {
         expect(decodeOne(value)?.end).to.equal(value.length);
+        const whole = Buffer.concat([value, trailing]);
+        expect(valueEnd(whole, 0, whole.length)).to.equal(value.length);
+        expect(() => valueEnd(value, 0, value.length - 1)).to.throw('incomplete');
         const extent = new MsgpackExtent();
         let seen = 0;
         let end = -1;

@@ -30,6 +30,7 @@ import {
   type PyKey,
 } from '../../serializers/python-values.js';
 import { isSaltMap } from '../../serializers/value-kinds.js';
+import { valueEnd } from './msgpackExtent.js';
 import { PackedValue } from './packedValue.js';
 import type { EventFrame, SaltMap, SaltValue } from './types.js';
 
@@ -308,8 +309,7 @@ class Decoder {
     const token = this.src[this.pos];
     const header = depth === 0 || token === undefined ? undefined : containerHeader(token);
     if (header === undefined) return this.read();
-    this.pos++;
-    const length = header.width === 0 ? header.length : header.width === 2 ? this.u16() : this.u32();
+    const length = this.containerLength(header);
     if (header.kind === 'array') {
       this.checkArrayLength(length);
       const items = new Array<SaltValue>(length);
@@ -333,6 +333,12 @@ class Decoder {
     return map.done();
   }
 
+  /** Past the header of the container at hand (`header`, read from its token): its member count. */
+  private containerLength(header: ContainerHeader): number {
+    this.pos++;
+    return header.width === 0 ? header.length : header.width === 2 ? this.u16() : this.u32();
+  }
+
   /**
    * An event's data mapping, with the value of its `return` member kept packed
    * ({@link PackedValue}) when it takes `packFrom` bytes or more and JSON can render all of it;
@@ -342,8 +348,7 @@ class Decoder {
     const token = this.src[this.pos];
     const header = token === undefined ? undefined : containerHeader(token);
     if (header?.kind !== 'map') return this.read();
-    this.pos++;
-    const length = header.width === 0 ? header.length : header.width === 2 ? this.u16() : this.u32();
+    const length = this.containerLength(header);
     this.checkMapLength(length);
     const map = new MapBuilder();
     for (let i = 0; i < length; i++) {
@@ -359,117 +364,13 @@ class Decoder {
    */
   private packedOrRead(packFrom: number): SaltValue {
     const start = this.pos;
-    const foreignExt = this.skip();
-    const length = this.pos - start;
-    if (length < packFrom || foreignExt) {
-      this.pos = start;
-      return this.read();
-    }
-    const bytes = new Uint8Array(length);
-    bytes.set(this.src.subarray(start, this.pos));
-    return new PackedValue(bytes);
-  }
-
-  /**
-   * Move past one value without building it (a walk over its headers); whether it holds an
-   * extension type Salt does not define, which {@link read} would give as a {@link MsgpackExt}.
-   */
-  private skip(): boolean {
     let foreign = false;
-    // Values still to be passed: a container adds its members.
-    for (let pending = 1; pending > 0; pending--) {
-      const token = this.u8();
-      if (token < 0x80 || token >= 0xe0) continue;
-      if (token < 0x90) pending += this.members(2 * (token & 0x0f));
-      else if (token < 0xa0) pending += this.members(token & 0x0f);
-      else if (token < 0xc0) this.advance(token & 0x1f);
-      else if (token >= 0xd4 && token <= 0xd8) foreign = this.skipExt(1 << (token - 0xd4)) || foreign;
-      else {
-        switch (token) {
-          case 0xc0:
-          case 0xc2:
-          case 0xc3:
-            break;
-          case 0xc4:
-          case 0xd9:
-            this.advance(this.u8());
-            break;
-          case 0xc5:
-          case 0xda:
-            this.advance(this.u16());
-            break;
-          case 0xc6:
-          case 0xdb:
-            this.advance(this.u32());
-            break;
-          case 0xc7:
-            foreign = this.skipExt(this.u8()) || foreign;
-            break;
-          case 0xc8:
-            foreign = this.skipExt(this.u16()) || foreign;
-            break;
-          case 0xc9:
-            foreign = this.skipExt(this.u32()) || foreign;
-            break;
-          case 0xcc:
-          case 0xd0:
-            this.advance(1);
-            break;
-          case 0xcd:
-          case 0xd1:
-            this.advance(2);
-            break;
-          case 0xca:
-          case 0xce:
-          case 0xd2:
-            this.advance(4);
-            break;
-          case 0xcb:
-          case 0xcf:
-          case 0xd3:
-            this.advance(8);
-            break;
-          case 0xdc:
-            pending += this.members(this.u16());
-            break;
-          case 0xdd:
-            pending += this.members(this.u32());
-            break;
-          case 0xde:
-            pending += this.members(2 * this.u16());
-            break;
-          case 0xdf:
-            pending += this.members(2 * this.u32());
-            break;
-          default:
-            throw new Error(`unknown msgpack type 0x${token.toString(16)}`);
-        }
-      }
-    }
-    return foreign;
-  }
-
-  /** A container's count of values, refused when what is left cannot hold them (a byte each at least). */
-  private members(count: number): number {
-    if (count > this.end - this.pos) throw new IncompleteMsgpack();
-    return count;
-  }
-
-  private advance(length: number): void {
-    this.need(length);
-    this.pos += length;
-  }
-
-  /** Pass an extension's type and data; whether the decoder would give it as a {@link MsgpackExt}. */
-  private skipExt(length: number): boolean {
-    this.need(1 + length);
-    const type = this.dataView().getInt8(this.pos);
-    const data = this.src.subarray(this.pos + 1, this.pos + 1 + length);
-    this.pos += 1 + length;
-    if (type === SALT_DATETIME_EXT) return false;
-    // A constant's value is msgpack itself, and may hold anything.
-    if (type === SALT_CONSTANT_EXT) return new Decoder(data).skip();
-    return true;
+    const end = valueEnd(this.src, start, this.end, (type, data) => (foreign ||= isForeignExtension(type, data)));
+    if (end - start < packFrom || foreign) return this.read();
+    this.pos = end;
+    const bytes = new Uint8Array(end - start);
+    bytes.set(this.src.subarray(start, end));
+    return new PackedValue(bytes);
   }
 
   private ext(length: number): SaltValue {
@@ -553,6 +454,16 @@ function shortAscii(src: Uint8Array, at: number, length: number): string {
     default:
       return String.fromCharCode(c(0), c(1), c(2), c(3), c(4), c(5), c(6), c(7));
   }
+}
+
+/** Whether an extension must be decoded at once: one Salt does not define (a {@link MsgpackExt}), or a constant holding one. */
+function isForeignExtension(type: number, data: Uint8Array): boolean {
+  if (type === SALT_DATETIME_EXT) return false;
+  if (type !== SALT_CONSTANT_EXT) return true;
+  let foreign = false;
+  // A constant's value is msgpack itself, and may hold anything; bytes past it make it unreadable, read at once to fail as before.
+  const end = valueEnd(data, 0, data.length, (inner, innerData) => (foreign ||= isForeignExtension(inner, innerData)));
+  return foreign || end !== data.length;
 }
 
 /** The value of one of Salt's own extension types (78 datetime, 79 constant); undefined for any other. */

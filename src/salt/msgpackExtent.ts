@@ -88,6 +88,33 @@ function effect(header: ArrayLike<number>, at: number): { children: number; payl
   }
 }
 
+/** Whether a header byte starts an extension (its type byte is then the first byte of its payload). */
+function isExtension(type: number): boolean {
+  return (type >= 0xc7 && type <= 0xc9) || (type >= 0xd4 && type <= 0xd8);
+}
+
+/**
+ * Where the one value starting at `at` ends, in `bytes` that hold all of it up to `end` (throws
+ * when they end first). Each extension met on the way is handed to `onExtension`, its type and
+ * its data, so a caller can tell what it holds without decoding it.
+ */
+export function valueEnd(bytes: Uint8Array, at: number, end: number, onExtension?: (type: number, data: Uint8Array) => void): number {
+  let pos = at;
+  for (let pending = 1; pending > 0; pending--) {
+    const type = bytes[pos];
+    if (type === undefined || pos >= end) throw new RangeError('msgpack value is incomplete');
+    const size = headerSize(type);
+    if (pos + size > end) throw new RangeError('msgpack value is incomplete');
+    const { children, payload } = effect(bytes, pos);
+    pos += size;
+    if (pos + payload > end) throw new RangeError('msgpack value is incomplete');
+    if (onExtension && isExtension(type)) onExtension(((bytes[pos] as number) << 24) >> 24, bytes.subarray(pos + 1, pos + payload));
+    pending += children;
+    pos += payload;
+  }
+  return pos;
+}
+
 export class MsgpackExtent {
   /** Values that still have to start before the value is complete. */
   private pending = 1;
