@@ -13,7 +13,8 @@ Runs every scenario against the API and against its baseline at concurrency 1 an
 Options:
   --duration S     seconds of one measured run (default 2)
   --rounds N       measured runs per server and concurrency, alternating between the
-                   API and its baseline (default 3); with --fleet, passes per case
+                   API and its baseline (default 3); with --fleet, passes per case;
+                   for operations, rounds of each scenario (default 12)
   --warmup S       seconds of discarded load at concurrency 32 on each server process
                    before its runs, for the JIT to settle (default 4; 0 = none)
   --only NAME      run only these parts; repeat or separate with commas: a scenario
@@ -35,9 +36,13 @@ Options:
   -h, --help       print this help
 `;
 
+/** Measured runs per server and concurrency, and fleet passes, unless --rounds says otherwise. */
+export const DEFAULT_ROUNDS = 3;
+
 export interface BenchOptions {
   duration: number;
-  rounds: number;
+  /** As given; each part has its own default. */
+  rounds?: number;
   warmup: number;
   scenarios: Scenario[];
   suites: Suite[];
@@ -117,7 +122,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
   return {
     // autocannon stops on its one-second sampling tick, so less than a second is not a run.
     duration: seconds('duration', values.duration, 2, 1),
-    rounds: count('rounds', values.rounds, 3),
+    rounds: values.rounds === undefined ? undefined : count('rounds', values.rounds, DEFAULT_ROUNDS),
     warmup: seconds('warmup', values.warmup, 4, 0),
     ...chosenParts(values.only),
     soakMinutes: values.soak === undefined ? undefined : seconds('soak', values.soak, 0, 0.1, 'minutes'),

@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { USAGE, UsageError, parseOptions, type BenchOptions, type Suite } from './args.js';
+import { DEFAULT_ROUNDS, USAGE, UsageError, parseOptions, type BenchOptions, type Suite } from './args.js';
 import { benchEvents, formatEventsBench } from './events.js';
 import { benchFleet, formatFleet } from './fleet.js';
 import { benchHardening, formatHardening } from './hardening.js';
@@ -36,7 +36,7 @@ async function bench(options: BenchOptions, group: ProcessGroup, configDir: stri
     return true;
   }
   if (options.fleet !== undefined) {
-    const result = await benchFleet(group, configDir, { sizes: options.fleet, passes: options.rounds, returnWindow: options.returnWindow });
+    const result = await benchFleet(group, configDir, { sizes: options.fleet, passes: options.rounds ?? DEFAULT_ROUNDS, returnWindow: options.returnWindow });
     console.log(formatFleet(result));
     return result.cases.every((figures) => figures.failures.length === 0);
   }
@@ -47,7 +47,7 @@ async function bench(options: BenchOptions, group: ProcessGroup, configDir: stri
 
 async function benchScenarios(options: BenchOptions, group: ProcessGroup, configDir: string): Promise<boolean> {
   const started = performance.now();
-  const timing = { duration: options.duration, rounds: options.rounds, warmup: options.warmup };
+  const timing = { duration: options.duration, rounds: options.rounds ?? DEFAULT_ROUNDS, warmup: options.warmup };
   console.log(header(describeMachine(), timing, MINIONS));
   await startSandbox(group, configDir, MINIONS);
   console.log(`\n${TABLE_HEAD}`);

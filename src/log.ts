@@ -4,6 +4,7 @@
  * Level names are Salt's (`warn` is accepted for `warning`).
  */
 import { close, openSync, write, writeSync } from 'node:fs';
+import { LineBuffer } from './lineBuffer.js';
 
 export type LogLevel = 'error' | 'warning' | 'info' | 'debug' | 'trace';
 export type LogFields = Record<string, unknown>;
@@ -62,7 +63,7 @@ function formatLine(level: LogLevel, message: string, fields: LogFields): string
 /** Log files: read and write for their owner, read for its group (log readers), nothing for others. */
 export const LOG_FILE_MODE = 0o640;
 
-/** Lines a file sink holds while the disk is behind; past this, lines are dropped (and counted). */
+/** Bytes of lines a file sink holds while the disk is behind; past this, lines are dropped (and counted). */
 const MAX_BACKLOG = 8 * 1024 * 1024;
 
 /** The file operations a sink uses: node:fs, or a stand-in in tests. */
@@ -84,7 +85,7 @@ const fileIo: SinkIo = {
 /** Lines bound for one file descriptor; `retire` closes it once they are written (after a reopen). */
 interface Batch {
   fd: number;
-  text: string;
+  lines: LineBuffer;
   retire: boolean;
 }
 
@@ -126,7 +127,7 @@ export class Sink {
   private fd: number | undefined;
   private readonly queue: Batch[] = [];
   private inFlight: Batch | undefined;
-  private queuedChars = 0;
+  private queuedBytes = 0;
   private dropped = 0;
   private waiters: (() => void)[] = [];
   private pumpScheduled = false;
@@ -145,13 +146,13 @@ export class Sink {
       process.stderr.write(line);
       return;
     }
-    if (this.queuedChars + line.length > MAX_BACKLOG) {
+    if (this.queuedBytes + line.length > MAX_BACKLOG) {
       // The disk is stalled: dropping lines beats holding up requests or growing without bound.
       this.dropped++;
       return;
     }
     if (this.dropped > 0) {
-      const note = formatLine('error', `${this.dropped} log lines dropped: the log file fell ${MAX_BACKLOG} characters behind`, {});
+      const note = formatLine('error', `${this.dropped} log lines dropped: the log file fell ${MAX_BACKLOG} bytes behind`, {});
       this.dropped = 0;
       this.enqueue(note);
     }
@@ -160,10 +161,11 @@ export class Sink {
 
   private enqueue(text: string): void {
     const fd = this.fd as number;
-    const last = this.queue.at(-1);
-    if (last && last.fd === fd && !last.retire) last.text += text;
-    else this.queue.push({ fd, text, retire: false });
-    this.queuedChars += text.length;
+    let last = this.queue.at(-1);
+    if (!last || last.fd !== fd || last.retire) this.queue.push((last = { fd, lines: new LineBuffer(), retire: false }));
+    const before = last.lines.bytes;
+    last.lines.append(text);
+    this.queuedBytes += last.lines.bytes - before;
     backlogged.add(this);
     installExitHook();
     this.schedule();
@@ -190,7 +192,7 @@ export class Sink {
     if (this.inFlight) return;
     let batch = this.queue.shift();
     // A reopen's marker: the lines before it are written, so the old descriptor can go now.
-    while (batch?.retire === true && batch.text === '') {
+    while (batch?.retire === true && batch.lines.bytes === 0) {
       this.io.close(batch.fd);
       batch = this.queue.shift();
     }
@@ -199,9 +201,9 @@ export class Sink {
       for (const wake of this.waiters.splice(0)) wake();
       return;
     }
-    this.queuedChars -= batch.text.length;
+    this.queuedBytes -= batch.lines.bytes;
     this.inFlight = batch;
-    this.send(batch, Buffer.from(batch.text));
+    this.send(batch, batch.lines.take());
   }
 
   private send(batch: Batch, data: Buffer): void {
@@ -238,14 +240,14 @@ export class Sink {
    */
   flushSync(): void {
     for (const batch of this.queue.splice(0)) {
-      let data = Buffer.from(batch.text);
+      let data = batch.lines.take();
       try {
         while (data.length > 0) data = data.subarray(this.io.writeSync(batch.fd, data));
       } catch {
         process.stderr.write(data);
       }
     }
-    this.queuedChars = 0;
+    this.queuedBytes = 0;
   }
 
   reopen(): void {
@@ -260,7 +262,7 @@ export class Sink {
     // The old file keeps the lines logged before the reopen, and is closed after them.
     const previous = this.fd;
     this.fd = next;
-    this.queue.push({ fd: previous, text: '', retire: true });
+    this.queue.push({ fd: previous, lines: new LineBuffer(), retire: true });
     backlogged.add(this);
     installExitHook();
     this.pump();

@@ -19,6 +19,7 @@ import { openSse } from './support/sseClient.js';
 import { waitUntil } from './support/wait.js';
 import { startCli } from './support/cliProcess.js';
 import { flushLogs } from '../src/log.js';
+import { AuditLog } from '../src/audit/auditLog.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SECRET = 'pa55-w0rd-in-the-audit-test';
@@ -290,5 +291,27 @@ describe('audit_log_file of the salt-api-koa command', function () {
       await sandbox.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('audit line time', () => {
+  it('is what toISOString gives for the moment the line is written, within and across seconds, in any year', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-audit-time-'));
+    const file = path.join(dir, 'audit.log');
+    const log = new AuditLog(file, false);
+    // Within one millisecond, the next one, across seconds, back in time (a clock set back), five- and six-digit years.
+    const moments = [1764777600123, 1764777600123, 1764777600124, 1764777600999, 1764777601000, 1764777601007, 1764777601050, 1764777599999, 0, 5, 253402300799999, 253402300800042, 8.64e15];
+    const realNow = Date.now;
+    try {
+      for (const moment of moments) {
+        Date.now = () => moment;
+        log.login({ request: { requestId: 'r', client: '127.0.0.1' }, endpoint: '/login', user: 'saltdev', eauth: 'auto', outcome: { status: 'success' }, durationMs: 1 });
+      }
+    } finally {
+      Date.now = realNow;
+    }
+    const lines = await auditLines(file, moments.length);
+    expect(lines.map((line) => line.time)).to.deep.equal(moments.map((moment) => new Date(moment).toISOString()));
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -10,7 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import fc from 'fast-check';
+import { LineBuffer } from '../src/lineBuffer.js';
 import { LOG_FILE_MODE, Sink, createLogger, flushLogs, type SinkIo } from '../src/log.js';
+import { seeded } from './support/fuzz.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { RELEASE } from './support/release.js';
 import { sandboxConfigDir } from './support/sandboxConfig.js';
@@ -162,7 +165,7 @@ describe('log sink', () => {
     sink.write('later\n');
     io.pending.finish();
     await turn();
-    expect(io.pending.text).to.match(/^\S+ \[ERROR\] 100 log lines dropped: the log file fell 8388608 characters behind\nlater\n$/);
+    expect(io.pending.text).to.match(/^\S+ \[ERROR\] 100 log lines dropped: the log file fell 8388608 bytes behind\nlater\n$/);
     io.pending.finish();
     await sink.flush();
   });
@@ -322,5 +325,26 @@ describe('log file modes', () => {
     await flushLogs();
     expect(mode(existing).toString(8)).to.equal('600');
     expect(readFileSync(fresh, 'utf8')).to.match(/\[INFO\] hello\n$/);
+  });
+});
+
+describe('log lines as bytes (LineBuffer)', () => {
+  it('holds exactly the UTF-8 of the lines appended, whatever their characters and lengths', () => {
+    // Any UTF-16 text (lone surrogates included, which UTF-8 writes as U+FFFD, as Buffer.from does),
+    // short lines that fill chunks and lines longer than a chunk.
+    const line = fc.oneof(
+      { weight: 8, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
+      { weight: 1, arbitrary: fc.tuple(fc.string({ unit: 'binary', minLength: 1, maxLength: 3 }), fc.integer({ min: 20_000, max: 70_000 })).map(([text, times]) => text.repeat(times)) },
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 60 }), (lines) => {
+        const buffer = new LineBuffer();
+        for (const text of lines) buffer.append(text);
+        const expected = Buffer.from(lines.join(''));
+        expect(buffer.bytes).to.equal(expected.length);
+        expect(buffer.take().equals(expected)).to.equal(true);
+      }),
+      seeded(100),
+    );
   });
 });

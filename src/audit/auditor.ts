@@ -50,6 +50,10 @@ export interface Auditor {
   command(entry: CommandAudit): void;
 }
 
+/** The outcomes that carry nothing else, shared: they are reported on every request. */
+export const SUCCEEDED: AuditOutcome = Object.freeze({ status: 'success' });
+const REFUSED: AuditOutcome = Object.freeze({ status: 'failure' });
+
 /** Milliseconds since `started` (a performance.now() reading), to a tenth. */
 export const elapsedMs = (started: number): number => Math.round((performance.now() - started) * 10) / 10;
 
@@ -69,7 +73,7 @@ export async function auditedLogin<T>(
     auditor.login({ request: what.request, endpoint: what.endpoint, user: what.user, eauth: what.eauth, outcome, durationMs: elapsedMs(started) });
   try {
     const token = await attempt();
-    report(token === undefined ? { status: 'failure' } : { status: 'success' });
+    report(token === undefined ? REFUSED : SUCCEEDED);
     return token;
   } catch (error) {
     report(outcomeOf(error));

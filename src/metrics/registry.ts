@@ -6,7 +6,7 @@
  * value is bounded: a route template, a known method, command, eauth backend or client, else
  * `other`.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { PoolUsage, RoundTripObserver, RoundTripOutcome } from '../salt/requestChannel.js';
 import type { LoginOutcome, TokenCache, TokenObserver } from '../salt/tokens.js';
 import type { JobObserver, JobOutcome } from '../salt/netapi.js';
@@ -17,7 +17,7 @@ import type { ServerStats, StreamKind } from '../stats/serverStats.js';
 import type { RequestObserver } from '../../middleware/requestStats.js';
 import { runtimeRegistry } from './runtime.js';
 import { LabelGrid } from './labelGrid.js';
-import { Tally, type TallySeries } from './tally.js';
+import { HistogramTally, Tally, type HistogramSeries, type TallySeries } from './tally.js';
 
 /** Prefix of this API's own metric names (Node's runtime metrics keep their usual names). */
 const METRIC_PREFIX = 'saltapi_';
@@ -52,9 +52,10 @@ const LOGIN_OUTCOMES: readonly LoginOutcome[] = ['success', 'failure', 'throttle
 const JOB_OUTCOMES: readonly JobOutcome[] = ['ok', 'error'];
 const TOKEN_CACHES: readonly TokenCache[] = ['session', 'credentials'];
 
+/** The series of one route and method: its latencies, and its count per status. */
 interface HttpSeries {
-  count: TallySeries<'route' | 'method' | 'status'>;
-  duration: Histogram.Internal<'route' | 'method'>;
+  duration: HistogramSeries<'route' | 'method'>;
+  byStatus: Map<number, TallySeries<'route' | 'method' | 'status'>>;
 }
 
 export class Metrics implements RequestObserver, RoundTripObserver, TokenObserver, JobObserver, HubObserver {
@@ -62,13 +63,14 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
   private readonly exposed: Registry;
   private readonly eauthBackends: ReadonlySet<string>;
   private sources?: MetricSources;
-  /** One child per label set, by route, method and status: a request builds no key or label object of its own. */
-  private readonly httpSeries = new Map<string, Map<string, Map<number, HttpSeries>>>();
+  /** The series by route and method: a request builds no key or label object of its own. */
+  private readonly httpSeries = new Map<string, Map<string, HttpSeries>>();
 
   private readonly httpRequests: Tally<'route' | 'method' | 'status'>;
-  private readonly httpDuration: Histogram<'route' | 'method'>;
+  private readonly httpDuration: HistogramTally<'route' | 'method'>;
   private readonly masterRequests: LabelGrid<TallySeries<'cmd' | 'outcome'>>;
-  private readonly masterDuration: Map<string, Histogram.Internal<'cmd'>>;
+  private readonly masterDuration: HistogramTally<'cmd'>;
+  private readonly masterDurations: Map<string, HistogramSeries<'cmd'>>;
   private readonly logins: LabelGrid<TallySeries<'eauth' | 'outcome'>>;
   private readonly jobs: LabelGrid<TallySeries<'client' | 'outcome'>>;
   private readonly tokenCache: LabelGrid<TallySeries<'cache' | 'result'>>;
@@ -86,10 +88,9 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
       labelNames: ['route', 'method', 'status'],
       registers,
     });
-    this.httpDuration = new Histogram({
+    this.httpDuration = new HistogramTally({
       name: `${METRIC_PREFIX}http_request_duration_seconds`,
       help: 'Time from a request\'s arrival until its answer starts (an event stream\'s body flows on after it).',
-      labelNames: ['route', 'method'],
       buckets: HTTP_BUCKETS,
       registers,
     });
@@ -111,14 +112,13 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
       registers,
     });
     this.masterRequests = new LabelGrid(commands, ROUND_TRIP_OUTCOMES, (cmd, outcome) => masterRequests.series({ cmd, outcome }));
-    const masterDuration = new Histogram({
+    this.masterDuration = new HistogramTally({
       name: `${METRIC_PREFIX}master_request_duration_seconds`,
       help: 'Round trip of a master request that got a reply, from sending to the reply (waits for a pooled connection excluded).',
-      labelNames: ['cmd'],
       buckets: MASTER_BUCKETS,
       registers,
     });
-    this.masterDuration = new Map(commands.map((cmd) => [cmd, masterDuration.labels(cmd)]));
+    this.masterDurations = new Map(commands.map((cmd) => [cmd, this.masterDuration.series({ cmd })]));
     new Gauge({
       name: `${METRIC_PREFIX}master_pool_size`,
       help: 'Connections to the master\'s request server allowed at once (master_pool_size).',
@@ -250,24 +250,18 @@ export class Metrics implements RequestObserver, RoundTripObserver, TokenObserve
     const knownMethod = METHODS.has(method) ? method : OTHER;
     let byMethod = this.httpSeries.get(route);
     if (!byMethod) this.httpSeries.set(route, (byMethod = new Map()));
-    let byStatus = byMethod.get(knownMethod);
-    if (!byStatus) byMethod.set(knownMethod, (byStatus = new Map()));
-    let series = byStatus.get(status);
-    if (!series) {
-      series = {
-        count: this.httpRequests.series({ route, method: knownMethod, status: String(status) }),
-        duration: this.httpDuration.labels(route, knownMethod),
-      };
-      byStatus.set(status, series);
-    }
-    series.count.count++;
-    series.duration.observe(seconds);
+    let series = byMethod.get(knownMethod);
+    if (!series) byMethod.set(knownMethod, (series = { duration: this.httpDuration.series({ route, method: knownMethod }), byStatus: new Map() }));
+    let count = series.byStatus.get(status);
+    if (!count) series.byStatus.set(status, (count = this.httpRequests.series({ route, method: knownMethod, status: String(status) })));
+    count.count++;
+    this.httpDuration.observe(series.duration, seconds);
   }
 
   roundTrip(cmd: string, outcome: RoundTripOutcome, seconds: number | undefined): void {
     const command = MASTER_COMMANDS.has(cmd) ? cmd : OTHER;
     this.masterRequests.at(command, outcome).count++;
-    if (seconds !== undefined) this.masterDuration.get(command)?.observe(seconds);
+    if (seconds !== undefined) this.masterDuration.observe(this.masterDurations.get(command)!, seconds);
   }
 
   cacheLookup(cache: TokenCache, hit: boolean): void {

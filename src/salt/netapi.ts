@@ -19,7 +19,7 @@ import { localSubset } from './clients/subset.js';
 import { runner, runnerAsync } from './clients/runner.js';
 import { wheel, wheelAsync } from './clients/wheel.js';
 import { ssh } from './clients/ssh.js';
-import { elapsedMs, outcomeOf, type AuditOutcome, type Auditor } from '../audit/auditor.js';
+import { SUCCEEDED, elapsedMs, outcomeOf, type AuditOutcome, type Auditor } from '../audit/auditor.js';
 
 /**
  * Who runs a lowstate: the session the request already confirmed (its chunks carrying that token
@@ -106,7 +106,7 @@ export class NetapiClient {
     const seen: Seen = { jids: [] };
     const report = (outcome: AuditOutcome) =>
       auditor.command({
-        request: { requestId: caller.requestId, client: caller.client },
+        request: caller,
         chunk,
         jids: seen.jids,
         user: seen.token?.name ?? claimed(chunk.username),
@@ -118,7 +118,7 @@ export class NetapiClient {
       const results = await this.dispatch(chunk, client, caller, seen);
       // Async clients answer with the jid rather than reporting a job they wait for.
       if (seen.jids.length === 0) for (const result of results) if (isMap(result) && typeof result.jid === 'string') seen.jids.push(result.jid);
-      report({ status: 'success' });
+      report(SUCCEEDED);
       return results;
     } catch (error) {
       report(outcomeOf(error));
