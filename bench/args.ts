@@ -65,8 +65,9 @@ function seconds(name: string, text: string | undefined, fallback: number, min: 
   return value;
 }
 
-function count(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
+/** A whole number ≥ 1, or undefined when the option was not given (each part then has its own default). */
+function count(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name}: expected a whole number ≥ 1, got ${JSON.stringify(text)}`);
   return value;
@@ -122,7 +123,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
   return {
     // autocannon stops on its one-second sampling tick, so less than a second is not a run.
     duration: seconds('duration', values.duration, 2, 1),
-    rounds: values.rounds === undefined ? undefined : count('rounds', values.rounds, DEFAULT_ROUNDS),
+    rounds: count('rounds', values.rounds),
     warmup: seconds('warmup', values.warmup, 4, 0),
     ...chosenParts(values.only),
     soakMinutes: values.soak === undefined ? undefined : seconds('soak', values.soak, 0, 0.1, 'minutes'),

@@ -21,7 +21,8 @@ export class LineBuffer {
     return this.total;
   }
 
-  append(text: string): void {
+  /** Adds `text`; returns the bytes it took. */
+  append(text: string): number {
     const room = text.length * MAX_BYTES_PER_UNIT;
     if (!this.chunk || this.chunk.length - this.used < room) {
       if (this.chunk) this.full.push(this.chunk.subarray(0, this.used));
@@ -31,6 +32,7 @@ export class LineBuffer {
     const written = this.chunk.write(text, this.used, 'utf8');
     this.used += written;
     this.total += written;
+    return written;
   }
 
   /** Everything appended, as one buffer; the line buffer is then spent. */

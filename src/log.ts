@@ -146,6 +146,8 @@ export class Sink {
       process.stderr.write(line);
       return;
     }
+    // The line's length stands in for its bytes, which are never fewer: counting them would mean
+    // encoding it twice on every request.
     if (this.queuedBytes + line.length > MAX_BACKLOG) {
       // The disk is stalled: dropping lines beats holding up requests or growing without bound.
       this.dropped++;
@@ -163,9 +165,7 @@ export class Sink {
     const fd = this.fd as number;
     let last = this.queue.at(-1);
     if (!last || last.fd !== fd || last.retire) this.queue.push((last = { fd, lines: new LineBuffer(), retire: false }));
-    const before = last.lines.bytes;
-    last.lines.append(text);
-    this.queuedBytes += last.lines.bytes - before;
+    this.queuedBytes += last.lines.append(text);
     backlogged.add(this);
     installExitHook();
     this.schedule();

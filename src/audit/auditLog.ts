@@ -29,9 +29,7 @@ function json(value: unknown): string {
 
 export class AuditLog implements Auditor {
   private readonly sink: Sink;
-  /** The last line's time: the lines of one millisecond share its text, those of one second its date and time of day. */
-  private stampMs = NaN;
-  private stamp = '';
+  /** The second of the last line, and its date and time of day as text: the lines of one second share it. */
   private secondMs = NaN;
   private secondText = '';
 
@@ -69,17 +67,13 @@ export class AuditLog implements Auditor {
   /** The time as toISOString() gives it, formatted once per second: a line costs a few digits. */
   private now(): string {
     const ms = Date.now();
-    if (ms !== this.stampMs) {
-      const millis = ms % 1000;
-      if (ms - millis !== this.secondMs) {
-        this.secondMs = ms - millis;
-        // Everything up to the milliseconds and their `Z` (which stay 4 characters in any year).
-        this.secondText = new Date(this.secondMs).toISOString().slice(0, -4);
-      }
-      this.stampMs = ms;
-      this.stamp = `${this.secondText}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+    const millis = ms % 1000;
+    if (ms - millis !== this.secondMs) {
+      this.secondMs = ms - millis;
+      // Everything up to the milliseconds and their `Z` (which stay 4 characters in any year).
+      this.secondText = new Date(this.secondMs).toISOString().slice(0, -4);
     }
-    return this.stamp;
+    return `${this.secondText}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
   }
 
   private tail({ outcome, durationMs }: LoginAudit | CommandAudit): string {
