@@ -7,7 +7,7 @@
 
 import { Errors } from '../src/errors.js';
 import { PackedValue } from '../src/salt/packedValue.js';
-import { ByteWriter } from './byte-writer.js';
+import { borrowWriter, releaseWriter, type ByteWriter } from './byte-writer.js';
 import { STREAM_DEPTH, type ChunkOptions } from './chunks.js';
 import { pythonJsonNumber } from './python-number.js';
 import { PyFloat, dictInfo, orderedKeys } from './python-values.js';
@@ -150,16 +150,24 @@ function writeObject(w: ByteWriter, object: Record<string, unknown>): void {
  * instances, Maps, Dates) throw 500 "Could not serialize…".
  */
 export function renderJsonBytes(value: unknown): Buffer {
-  const w = new ByteWriter(4096);
-  writeValue(w, value);
-  return w.take();
+  const w = borrowWriter();
+  try {
+    writeValue(w, value);
+    return w.take();
+  } finally {
+    releaseWriter(w);
+  }
 }
 
 /** Like `json.dumps(value, ensure_ascii=False)`. */
 export function renderJson(value: unknown): string {
-  const w = new ByteWriter(4096);
-  writeValue(w, value);
-  return w.buf.toString('utf8', 0, w.pos);
+  const w = borrowWriter();
+  try {
+    writeValue(w, value);
+    return w.buf.toString('utf8', 0, w.pos);
+  } finally {
+    releaseWriter(w);
+  }
 }
 
 function isContainer(value: unknown): value is unknown[] | Record<string, unknown> {
@@ -204,7 +212,15 @@ function* findUnserializable(value: unknown, sliceNodes: number): Generator<Buff
  * bytes are on the wire.
  */
 export function* renderJsonChunks(value: unknown, options: ChunkOptions): Generator<Uint8Array, void, undefined> {
-  const w = new ByteWriter(Math.min(options.chunkSize, 64 * 1024));
+  const w = borrowWriter();
+  try {
+    yield* renderInto(w, value, options);
+  } finally {
+    releaseWriter(w);
+  }
+}
+
+function* renderInto(w: ByteWriter, value: unknown, options: ChunkOptions): Generator<Uint8Array, void, undefined> {
   let checked = false;
   // Called once a chunk's worth is written: the first time, the whole value is checked first.
   function* flush(): Generator<Uint8Array, void, undefined> {

@@ -7,7 +7,7 @@
  * complex keys, and plain, single- and double-quoted scalars folded at 80 columns.
  */
 
-import { ByteWriter } from './byte-writer.js';
+import { borrowWriter, releaseWriter, type ByteWriter } from './byte-writer.js';
 import { STREAM_DEPTH, type ChunkOptions } from './chunks.js';
 import { pythonNumber } from './python-number.js';
 import { PyFloat, dictInfo, orderedKeys, type PyKey } from './python-values.js';
@@ -305,8 +305,9 @@ class Emitter {
   private readonly keyStyles = new Map<string, ScalarStyle>();
   private readonly valueStyles = new Map<string, ScalarStyle>();
 
-  constructor(initialSize: number) {
-    this.w = new ByteWriter(initialSize);
+  /** `w`: the writer it renders into, borrowed (serializers/byte-writer.ts) and given back by the caller. */
+  constructor(w: ByteWriter) {
+    this.w = w;
   }
 
   render(value: unknown): ByteWriter {
@@ -781,16 +782,31 @@ const EMPTY = Buffer.alloc(0);
 
 /** The YAML salt-api would send for `value`, trailing newline included, as UTF-8 bytes. */
 export function renderYamlBytes(value: unknown): Buffer {
-  return new Emitter(4096).render(value).take();
+  const w = borrowWriter();
+  try {
+    return new Emitter(w).render(value).take();
+  } finally {
+    releaseWriter(w);
+  }
 }
 
 /** The YAML text salt-api would send for `value`, trailing newline included. */
 export function renderYaml(value: unknown): string {
-  const w = new Emitter(4096).render(value);
-  return w.buf.toString('utf8', 0, w.pos);
+  const w = borrowWriter();
+  try {
+    new Emitter(w).render(value);
+    return w.buf.toString('utf8', 0, w.pos);
+  } finally {
+    releaseWriter(w);
+  }
 }
 
 /** The same bytes as {@link renderYamlBytes}, in chunks (serializers/chunks.ts). */
-export function renderYamlChunks(value: unknown, options: ChunkOptions): Generator<Uint8Array, void, undefined> {
-  return new Emitter(Math.min(options.chunkSize, 64 * 1024)).chunks(value, options);
+export function* renderYamlChunks(value: unknown, options: ChunkOptions): Generator<Uint8Array, void, undefined> {
+  const w = borrowWriter();
+  try {
+    yield* new Emitter(w).chunks(value, options);
+  } finally {
+    releaseWriter(w);
+  }
 }
