@@ -105,8 +105,10 @@ export class ByteWriter {
 const idle: ByteWriter[] = [];
 /** Writers kept: about as many as renderings in flight at once (chunked ones pause between chunks). */
 const MAX_IDLE = 16;
-/** A writer that grew past this (one huge answer or member) is left to the collector, not kept. */
-const MAX_KEPT_BYTES = 1024 * 1024;
+/**
+ * A writer's buffer, and the most a kept one may hold: one that grew for a big answer is left to
+ * the collector (big answers are rare and costly anyway), so idle writers hold 1 MiB at most.
+ */
 const WRITER_BYTES = 64 * 1024;
 
 /** An empty writer, for one rendering; give it back with {@link releaseWriter} once its bytes are taken. */
@@ -117,5 +119,5 @@ export function borrowWriter(): ByteWriter {
 /** Takes back a writer whose rendering is over (finished or abandoned): nothing may write to it after. */
 export function releaseWriter(writer: ByteWriter): void {
   writer.pos = 0;
-  if (idle.length < MAX_IDLE && writer.buf.length <= MAX_KEPT_BYTES) idle.push(writer);
+  if (idle.length < MAX_IDLE && writer.buf.length <= WRITER_BYTES) idle.push(writer);
 }

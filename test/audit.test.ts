@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
+import fc from 'fast-check';
 import request from 'supertest';
 import WebSocket from 'ws';
 import { startSandbox } from '../src/sandbox/index.js';
@@ -20,6 +21,8 @@ import { waitUntil } from './support/wait.js';
 import { startCli } from './support/cliProcess.js';
 import { flushLogs } from '../src/log.js';
 import { AuditLog } from '../src/audit/auditLog.js';
+import type { CommandAudit, LoginAudit } from '../src/audit/auditor.js';
+import { seeded } from './support/fuzz.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SECRET = 'pa55-w0rd-in-the-audit-test';
@@ -313,6 +316,108 @@ describe('audit line time', () => {
     }
     const lines = await auditLines(file, moments.length);
     expect(lines.map((line) => line.time)).to.deep.equal(moments.map((moment) => new Date(moment).toISOString()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+/** Any UTF-16 text: printable, escapes, non-ASCII, astral and lone surrogates. */
+const TEXT = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.string({ unit: 'binary', maxLength: 8 }),
+  fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)), maxLength: 8 }),
+  fc.constantFrom('saltdev', '127.0.0.1', 'a"b', 'back\\slash', 'new\nline', '\u2028', 'Grüße', '😀', '\ud800'),
+);
+const VALUE = fc.oneof(TEXT, fc.constant(undefined), fc.constant(null), fc.integer(), fc.array(TEXT, { maxLength: 3 }), fc.dictionary(TEXT, fc.oneof(TEXT, fc.bigInt(), fc.uint8Array({ maxLength: 4 })), { maxKeys: 3 }));
+const OUTCOME = fc.oneof(fc.constant({ status: 'success' as const }), fc.record({ status: fc.constantFrom('failure' as const, 'throttled' as const, 'error' as const), error: TEXT }));
+const COMMON = { request: fc.record({ requestId: TEXT, client: TEXT }), outcome: OUTCOME, durationMs: fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e6, noNaN: true })) };
+const LOGIN = fc.record({ ...COMMON, endpoint: TEXT, user: fc.option(TEXT), eauth: fc.option(TEXT) });
+const COMMAND = fc.record({
+  ...COMMON,
+  user: fc.option(TEXT),
+  eauth: fc.option(TEXT),
+  chunk: fc.record({ client: fc.oneof(fc.constantFrom('local', 'local_async', 'runner', 'wheel'), VALUE), fun: VALUE, tgt: VALUE, tgt_type: VALUE, arg: VALUE, kwarg: VALUE }, { requiredKeys: [] }),
+  jids: fc.array(fc.stringMatching(/^\d{20}$/), { maxLength: 3 }),
+});
+
+/** JSON.stringify's view of bigints and bytes, as the audit line promises. */
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return value;
+}
+
+/** The line JSON.stringify gives for what the audit trail documents of a login or a command. */
+function expectedLine(time: string, entry: LoginAudit | CommandAudit, withArgs: boolean): string {
+  const head = { time, type: 'chunk' in entry ? 'command' : 'login', request_id: entry.request.requestId, client: entry.request.client };
+  const tail = { status: entry.outcome.status, ...(entry.outcome.error === undefined ? {} : { error: entry.outcome.error }), duration_ms: entry.durationMs };
+  if (!('chunk' in entry)) return JSON.stringify({ ...head, endpoint: entry.endpoint, user: entry.user, eauth: entry.eauth, ...tail }, jsonSafe);
+  const { chunk, jids } = entry;
+  const local = typeof chunk.client === 'string' && chunk.client.startsWith('local');
+  const nulled = (value: unknown) => value ?? null;
+  return JSON.stringify(
+    {
+      ...head,
+      user: entry.user,
+      eauth: entry.eauth,
+      netapi_client: nulled(chunk.client),
+      fun: nulled(chunk.fun),
+      tgt: nulled(chunk.tgt),
+      tgt_type: chunk.tgt_type ?? (local ? 'glob' : null),
+      jid: nulled(jids.at(-1)),
+      ...(jids.length > 1 ? { jids } : {}),
+      ...(withArgs ? { arg: nulled(chunk.arg), kwarg: nulled(chunk.kwarg) } : {}),
+      ...tail,
+    },
+    jsonSafe,
+  );
+}
+
+describe('audit line text', () => {
+  it('is, byte for byte, what JSON.stringify gives for the documented fields, whatever text and values they hold', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-audit-text-'));
+    // Without and with audit_log_args, a file each (two sinks' batches may reach one file in either order).
+    const files = [path.join(dir, 'audit.log'), path.join(dir, 'audit-args.log')];
+    const logs = [new AuditLog(files[0]!, false), new AuditLog(files[1]!, true)];
+    const expected: [string[], string[]] = [[], []];
+    const moment = 1764777600123;
+    const realNow = Date.now;
+    try {
+      Date.now = () => moment;
+      fc.assert(
+        fc.property(fc.oneof(LOGIN, COMMAND), fc.boolean(), (entry, withArgs) => {
+          const audit = entry as LoginAudit | CommandAudit;
+          const log = logs[withArgs ? 1 : 0]!;
+          if ('chunk' in audit) log.command(audit);
+          else log.login(audit);
+          expected[withArgs ? 1 : 0].push(expectedLine(new Date(moment).toISOString(), audit, withArgs));
+        }),
+        seeded(500),
+      );
+    } finally {
+      Date.now = realNow;
+    }
+    await flushLogs();
+    for (const [i, file] of files.entries()) {
+      const lines = readFileSync(file, 'utf8').split('\n');
+      expect(lines.pop()).to.equal('');
+      expect(lines).to.deep.equal(expected[i]);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts the next line afresh when a value JSON refuses stops one half-way', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-audit-text-'));
+    const file = path.join(dir, 'audit.log');
+    const log = new AuditLog(file, true);
+    const request = { requestId: 'r', client: '127.0.0.1' };
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const refused = { request, user: 'u', eauth: 'pam', outcome: { status: 'success' as const }, durationMs: 1, chunk: { client: 'local', fun: 'test.ping', tgt: '*', arg: [cyclic] }, jids: [] };
+    expect(() => log.command(refused as unknown as CommandAudit)).to.throw(TypeError);
+    log.login({ request, endpoint: '/login', user: 'saltdev', eauth: 'auto', outcome: { status: 'success' }, durationMs: 2 });
+    const lines = await auditLines(file, 1);
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.include({ type: 'login', user: 'saltdev', duration_ms: 2 });
     rmSync(dir, { recursive: true, force: true });
   });
 });
