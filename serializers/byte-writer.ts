@@ -111,13 +111,32 @@ const MAX_IDLE = 16;
  */
 const WRITER_BYTES = 64 * 1024;
 
-/** An empty writer, for one rendering; give it back with {@link releaseWriter} once its bytes are taken. */
-export function borrowWriter(): ByteWriter {
+function borrowWriter(): ByteWriter {
   return idle.pop() ?? new ByteWriter(WRITER_BYTES);
 }
 
-/** Takes back a writer whose rendering is over (finished or abandoned): nothing may write to it after. */
-export function releaseWriter(writer: ByteWriter): void {
+/** Takes back a writer whose rendering is over (finished, failed or abandoned). */
+function releaseWriter(writer: ByteWriter): void {
   writer.pos = 0;
   if (idle.length < MAX_IDLE && writer.buf.length <= WRITER_BYTES) idle.push(writer);
+}
+
+/** `render` with a writer of its own, given back however it ends; what it returns must not share the writer's buffer. */
+export function withWriter<T>(render: (w: ByteWriter) => T): T {
+  const w = borrowWriter();
+  try {
+    return render(w);
+  } finally {
+    releaseWriter(w);
+  }
+}
+
+/** The chunks `render` yields, with a writer of its own until it finishes or is abandoned (`return()`). */
+export function* chunksWithWriter(render: (w: ByteWriter) => Generator<Uint8Array, void, undefined>): Generator<Uint8Array, void, undefined> {
+  const w = borrowWriter();
+  try {
+    yield* render(w);
+  } finally {
+    releaseWriter(w);
+  }
 }

@@ -7,7 +7,7 @@
 
 import { Errors } from '../src/errors.js';
 import { PackedValue } from '../src/salt/packedValue.js';
-import { borrowWriter, releaseWriter, type ByteWriter } from './byte-writer.js';
+import { chunksWithWriter, withWriter, type ByteWriter } from './byte-writer.js';
 import { STREAM_DEPTH, type ChunkOptions } from './chunks.js';
 import { pythonJsonNumber } from './python-number.js';
 import { PyFloat, dictInfo, orderedKeys } from './python-values.js';
@@ -150,24 +150,18 @@ function writeObject(w: ByteWriter, object: Record<string, unknown>): void {
  * instances, Maps, Dates) throw 500 "Could not serialize…".
  */
 export function renderJsonBytes(value: unknown): Buffer {
-  const w = borrowWriter();
-  try {
+  return withWriter((w) => {
     writeValue(w, value);
     return w.take();
-  } finally {
-    releaseWriter(w);
-  }
+  });
 }
 
 /** Like `json.dumps(value, ensure_ascii=False)`. */
 export function renderJson(value: unknown): string {
-  const w = borrowWriter();
-  try {
+  return withWriter((w) => {
     writeValue(w, value);
     return w.buf.toString('utf8', 0, w.pos);
-  } finally {
-    releaseWriter(w);
-  }
+  });
 }
 
 function isContainer(value: unknown): value is unknown[] | Record<string, unknown> {
@@ -211,13 +205,8 @@ function* findUnserializable(value: unknown, sliceNodes: number): Generator<Buff
  * the whole value is checked (in slices, yielding empty chunks) so that nothing can fail once
  * bytes are on the wire.
  */
-export function* renderJsonChunks(value: unknown, options: ChunkOptions): Generator<Uint8Array, void, undefined> {
-  const w = borrowWriter();
-  try {
-    yield* renderInto(w, value, options);
-  } finally {
-    releaseWriter(w);
-  }
+export function renderJsonChunks(value: unknown, options: ChunkOptions): Generator<Uint8Array, void, undefined> {
+  return chunksWithWriter((w) => renderInto(w, value, options));
 }
 
 function* renderInto(w: ByteWriter, value: unknown, options: ChunkOptions): Generator<Uint8Array, void, undefined> {

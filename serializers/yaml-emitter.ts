@@ -7,7 +7,7 @@
  * complex keys, and plain, single- and double-quoted scalars folded at 80 columns.
  */
 
-import { borrowWriter, releaseWriter, type ByteWriter } from './byte-writer.js';
+import { chunksWithWriter, withWriter, type ByteWriter } from './byte-writer.js';
 import { STREAM_DEPTH, type ChunkOptions } from './chunks.js';
 import { pythonNumber } from './python-number.js';
 import { PyFloat, dictInfo, orderedKeys, type PyKey } from './python-values.js';
@@ -305,7 +305,7 @@ class Emitter {
   private readonly keyStyles = new Map<string, ScalarStyle>();
   private readonly valueStyles = new Map<string, ScalarStyle>();
 
-  /** `w`: the writer it renders into, borrowed (serializers/byte-writer.ts) and given back by the caller. */
+  /** `w`: the writer it renders into, the caller's (serializers/byte-writer.ts). */
   constructor(w: ByteWriter) {
     this.w = w;
   }
@@ -782,31 +782,18 @@ const EMPTY = Buffer.alloc(0);
 
 /** The YAML salt-api would send for `value`, trailing newline included, as UTF-8 bytes. */
 export function renderYamlBytes(value: unknown): Buffer {
-  const w = borrowWriter();
-  try {
-    return new Emitter(w).render(value).take();
-  } finally {
-    releaseWriter(w);
-  }
+  return withWriter((w) => new Emitter(w).render(value).take());
 }
 
 /** The YAML text salt-api would send for `value`, trailing newline included. */
 export function renderYaml(value: unknown): string {
-  const w = borrowWriter();
-  try {
+  return withWriter((w) => {
     new Emitter(w).render(value);
     return w.buf.toString('utf8', 0, w.pos);
-  } finally {
-    releaseWriter(w);
-  }
+  });
 }
 
 /** The same bytes as {@link renderYamlBytes}, in chunks (serializers/chunks.ts). */
-export function* renderYamlChunks(value: unknown, options: ChunkOptions): Generator<Uint8Array, void, undefined> {
-  const w = borrowWriter();
-  try {
-    yield* new Emitter(w).chunks(value, options);
-  } finally {
-    releaseWriter(w);
-  }
+export function renderYamlChunks(value: unknown, options: ChunkOptions): Generator<Uint8Array, void, undefined> {
+  return chunksWithWriter((w) => new Emitter(w).chunks(value, options));
 }

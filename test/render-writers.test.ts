@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { borrowWriter, releaseWriter, type ByteWriter } from '../serializers/byte-writer.js';
+import { withWriter, type ByteWriter } from '../serializers/byte-writer.js';
 import { renderJsonBytes, renderJsonChunks } from '../serializers/json-render.js';
 import { renderYamlBytes, renderYamlChunks } from '../serializers/yaml-emitter.js';
 import type { ChunkOptions } from '../serializers/chunks.js';
@@ -18,11 +18,9 @@ const ANSWER = fc.dictionary(
 );
 const SMALL_CHUNKS: ChunkOptions = { chunkSize: 16, sliceNodes: 3 };
 
-/** The writer the next rendering will borrow, put back on top of the pool. */
+/** The writer the next rendering will borrow (borrowed and given back at once). */
 function nextWriter(): ByteWriter {
-  const writer = borrowWriter();
-  releaseWriter(writer);
-  return writer;
+  return withWriter((writer) => writer);
 }
 
 describe('render writers (serializers/byte-writer.ts)', () => {
