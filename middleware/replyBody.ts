@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from '../serializers/chunks.js';
+import { DEFAULT_CHUNK_OPTIONS, SMALL_ANSWER_BYTES, isSmall, type ChunkOptions } from '../serializers/chunks.js';
 import type { Serializer } from '../serializers/types.js';
 import { unpackAll } from '../src/salt/packedValue.js';
 
@@ -74,7 +74,8 @@ class ChunkStream extends Readable {
  */
 export async function renderReply(serializer: Serializer, reply: unknown, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<string | Buffer | Readable> {
   const value = serializer.rendersPacked === true ? reply : unpackAll(reply);
-  if (serializer.renderChunks === undefined) {
+  // A small answer fits in one chunk: rendered whole, it goes out the same, without the iterator.
+  if (serializer.renderChunks === undefined || (serializer.render !== undefined && options.chunkSize >= SMALL_ANSWER_BYTES && isSmall(value))) {
     if (serializer.render === undefined) throw new TypeError(`serializer ${serializer.name} cannot render`);
     return serializer.render(value);
   }

@@ -12,6 +12,8 @@
  *   yield when the client goes away.
  */
 
+import { PackedValue } from '../src/salt/packedValue.js';
+
 export interface ChunkOptions {
   /** Bytes to gather before handing a chunk out (the last one may be smaller, one member may make it larger). */
   readonly chunkSize: number;
@@ -33,3 +35,54 @@ export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { chunkSize: 256 * 1024, slic
  * exceed `chunkSize` by that much.
  */
 export const STREAM_DEPTH = 4;
+
+/**
+ * The most our serializers write for a value {@link isSmall} lets through: up to 4,096 units of
+ * text at 6 bytes each (`\u00xx` escapes), 256 values at 64 bytes of punctuation, tags and
+ * indentation each (YAML's 2 spaces per level, 16 levels deep).
+ */
+export const SMALL_ANSWER_BYTES = 64 * 1024;
+const SMALL_NODES = 256;
+const SMALL_DEPTH = 16;
+const SMALL_TEXT = 4096;
+
+/**
+ * Whether `value` is small: at most {@link SMALL_NODES} values, {@link SMALL_DEPTH} deep, with
+ * {@link SMALL_TEXT} units of text, keys and bytes in all, and nothing still packed (whose size is
+ * unknown until decoded). Nearly every answer is, and rendering it whole skips the chunk iterator,
+ * its generators and its turns (about 2 µs of a login's answer).
+ */
+export function isSmall(value: unknown): boolean {
+  const nodes: unknown[] = [value];
+  const depths: number[] = [0];
+  let count = 0;
+  let text = 0;
+  while (nodes.length > 0) {
+    const node = nodes.pop();
+    const depth = depths.pop()!;
+    if (++count > SMALL_NODES || depth > SMALL_DEPTH) return false;
+    if (typeof node === 'string') text += node.length;
+    else if (typeof node !== 'object' || node === null) continue;
+    else if (node instanceof Uint8Array) text += node.length;
+    else if (node instanceof PackedValue) return false;
+    else if (Array.isArray(node)) {
+      for (const item of node) {
+        nodes.push(item);
+        depths.push(depth + 1);
+      }
+    } else if (node instanceof Map) {
+      for (const [key, item] of node) {
+        nodes.push(key, item);
+        depths.push(depth + 1, depth + 1);
+      }
+    } else {
+      for (const key of Object.keys(node)) {
+        text += key.length;
+        nodes.push((node as Record<string, unknown>)[key]);
+        depths.push(depth + 1);
+      }
+    }
+    if (text > SMALL_TEXT) return false;
+  }
+  return true;
+}

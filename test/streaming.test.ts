@@ -5,14 +5,16 @@
  * the rendering, and other requests are answered while a big answer is under way.
  */
 import http, { type IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { load } from 'js-yaml';
 import { renderJsonBytes, renderJsonChunks } from '../serializers/json-render.js';
 import { renderYamlBytes, renderYamlChunks } from '../serializers/yaml-emitter.js';
-import { createDefaultRegistry, jsonSerializer, type Serializer } from '../serializers/index.js';
+import { createDefaultRegistry, jsonSerializer, yamlSerializer, type Serializer } from '../serializers/index.js';
 import type { ChunkOptions } from '../serializers/chunks.js';
 import { renderReply } from '../middleware/replyBody.js';
+import { PackedValue } from '../src/salt/packedValue.js';
 import { setMember } from '../serializers/set-member.js';
 import { packNewSpec, unpack } from '../src/salt/codec.js';
 import { defaultGrains } from '../src/sandbox/grains.js';
@@ -171,6 +173,64 @@ async function readAll(res: IncomingMessage): Promise<Buffer> {
   for await (const chunk of res) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
+
+describe('small answers rendered whole (middleware/replyBody.ts)', () => {
+  /** JSON whose renderChunks counts its calls. */
+  function counting(): { serializer: Serializer; calls: () => number } {
+    let calls = 0;
+    const serializer: Serializer = {
+      ...jsonSerializer,
+      renderChunks(value, options) {
+        calls++;
+        return jsonSerializer.renderChunks!(value, options);
+      },
+    };
+    return { serializer, calls: () => calls };
+  }
+
+  async function bytesOf(body: string | Buffer | Readable): Promise<Buffer> {
+    if (typeof body === 'string') return Buffer.from(body);
+    if (Buffer.isBuffer(body)) return body;
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
+    return Buffer.concat(chunks);
+  }
+
+  it('renders an answer within the limits whole, without the chunk iterator, and one past any limit through it, with the same bytes', async () => {
+    const login = { return: [{ token: 'a'.repeat(40), expire: 1764777600.5, start: 1764734400.5, user: 'saltdev', eauth: 'auto', perms: ['.*', '@runner'] }] };
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 17; i++) deep = [deep];
+    const past = {
+      'too many values': { return: [Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`m${i}`, true]))] },
+      'too much text': { return: ['x'.repeat(5000)] },
+      'too deep': { return: deep },
+      'still packed': { return: [{ 'minion-1': new PackedValue(packNewSpec({ a: 1 })) }] },
+    };
+    const small = counting();
+    const answer = await renderReply(small.serializer, login);
+    expect(small.calls()).to.equal(0);
+    expect(Buffer.isBuffer(answer)).to.equal(true);
+    expect((await bytesOf(answer)).equals(renderJsonBytes(login))).to.equal(true);
+    for (const [name, value] of Object.entries(past)) {
+      const big = counting();
+      const body = await renderReply(big.serializer, value);
+      expect(big.calls(), name).to.equal(1);
+      expect((await bytesOf(body)).equals(renderJsonBytes(value)), name).to.equal(true);
+    }
+  });
+
+  it('gives every generated answer the bytes of its whole rendering, small or not', async () => {
+    await fc.assert(
+      fc.asyncProperty(MINIONS, async (minions) => {
+        const answer = decoded({ return: [minions] });
+        for (const serializer of [jsonSerializer, yamlSerializer]) {
+          expect((await bytesOf(await renderReply(serializer, answer))).equals(Buffer.from(serializer.render!(answer)))).to.equal(true);
+        }
+      }),
+      seeded(100),
+    );
+  });
+});
 
 describe('streamed answers over HTTP', function () {
   this.timeout(120_000);
