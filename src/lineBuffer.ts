@@ -5,8 +5,8 @@
  * building the line. Encoded at once, the string dies young and the bytes sit outside the heap.
  */
 
-/** Room taken at a time; a longer line gets a chunk of its own size. */
-const CHUNK_BYTES = 64 * 1024;
+/** Room taken at a time beyond the first chunk; a longer line gets a chunk of its own size. */
+export const CHUNK_BYTES = 64 * 1024;
 /** UTF-8 takes at most three bytes per UTF-16 code unit. */
 const MAX_BYTES_PER_UNIT = 3;
 
@@ -16,9 +16,22 @@ export class LineBuffer {
   private used = 0;
   private total = 0;
 
+  /**
+   * `first`: the room to fill first, typically one whose lines were written already (see
+   * Sink): reused memory is warm and mapped, where fresh room costs page faults under load.
+   */
+  constructor(readonly first?: Buffer) {
+    this.chunk = first;
+  }
+
   /** Bytes held. */
   get bytes(): number {
     return this.total;
+  }
+
+  /** Whether the lines outgrew the first chunk (take() then copies them together). */
+  get overflowed(): boolean {
+    return this.full.length > 0;
   }
 
   /** Adds `text`; returns the bytes it took. */

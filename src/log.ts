@@ -4,7 +4,7 @@
  * Level names are Salt's (`warn` is accepted for `warning`).
  */
 import { close, openSync, write, writeSync } from 'node:fs';
-import { LineBuffer } from './lineBuffer.js';
+import { CHUNK_BYTES, LineBuffer } from './lineBuffer.js';
 
 export type LogLevel = 'error' | 'warning' | 'info' | 'debug' | 'trace';
 export type LogFields = Record<string, unknown>;
@@ -65,6 +65,8 @@ export const LOG_FILE_MODE = 0o640;
 
 /** Bytes of lines a file sink holds while the disk is behind; past this, lines are dropped (and counted). */
 const MAX_BACKLOG = 8 * 1024 * 1024;
+/** The most room a sink keeps for a batch (see Sink.room). */
+const MAX_BATCH_ROOM = 1024 * 1024;
 
 /** The file operations a sink uses: node:fs, or a stand-in in tests. */
 export interface SinkIo {
@@ -131,6 +133,14 @@ export class Sink {
   private dropped = 0;
   private waiters: (() => void)[] = [];
   private pumpScheduled = false;
+  /**
+   * Room for a batch, reused: the buffer of the batch last written comes back as `spare` for the
+   * next one, so under steady load two buffers take turns and no line lands in fresh memory.
+   * It doubles (up to {@link MAX_BATCH_ROOM}) when a batch outgrows it, so that a batch fills one
+   * buffer and goes to the kernel without being copied together first.
+   */
+  private roomBytes = CHUNK_BYTES;
+  private spare: Buffer | undefined;
 
   constructor(
     private readonly file: string | undefined,
@@ -164,10 +174,14 @@ export class Sink {
   private enqueue(text: string): void {
     const fd = this.fd as number;
     let last = this.queue.at(-1);
-    if (!last || last.fd !== fd || last.retire) this.queue.push((last = { fd, lines: new LineBuffer(), retire: false }));
+    if (!last || last.fd !== fd || last.retire) {
+      const room = this.spare ?? Buffer.allocUnsafe(this.roomBytes);
+      this.spare = undefined;
+      this.queue.push((last = { fd, lines: new LineBuffer(room), retire: false }));
+      backlogged.add(this);
+      installExitHook();
+    }
     this.queuedBytes += last.lines.append(text);
-    backlogged.add(this);
-    installExitHook();
     this.schedule();
   }
 
@@ -202,6 +216,7 @@ export class Sink {
       return;
     }
     this.queuedBytes -= batch.lines.bytes;
+    if (batch.lines.overflowed) this.roomBytes = Math.min(MAX_BATCH_ROOM, 2 * this.roomBytes);
     this.inFlight = batch;
     this.send(batch, batch.lines.take());
   }
@@ -210,16 +225,19 @@ export class Sink {
     if (data.length === 0) return this.finish(batch);
     this.io.write(batch.fd, data, (error, written) => {
       if (error || written <= 0) {
-        // A full disk must not take the API down; stderr is the last resort.
+        // A full disk must not take the API down; stderr is the last resort (and may still hold
+        // the bytes when this returns, so their room is not reused).
         process.stderr.write(data);
-        return this.finish(batch);
+        return this.finish(batch, false);
       }
       this.send(batch, data.subarray(written));
     });
   }
 
-  private finish(batch: Batch): void {
+  private finish(batch: Batch, written = true): void {
     if (batch.retire) this.io.close(batch.fd);
+    // Its lines are written: its room can take the next batch's (unless it is outgrown).
+    if (written && batch.lines.first?.length === this.roomBytes) this.spare = batch.lines.first;
     this.inFlight = undefined;
     if (this.queue.length > 0) this.schedule();
     else this.pump();

@@ -23,6 +23,8 @@ const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 interface HeldWrite {
   fd: number;
   text: string;
+  /** The bytes handed to the write, as they are now (the sink must not touch them until it completes). */
+  data: Buffer;
   /** Complete the write, with this many bytes written (all by default) or an error. */
   finish(written?: number, error?: NodeJS.ErrnoException): void;
 }
@@ -40,7 +42,7 @@ class FakeIo implements SinkIo {
     return this.nextFd++;
   }
   write(fd: number, data: Buffer, done: (error: NodeJS.ErrnoException | null, written: number) => void): void {
-    this.writes.push({ fd, text: data.toString(), finish: (written = data.length, error) => done(error ?? null, error ? 0 : written) });
+    this.writes.push({ fd, text: data.toString(), data, finish: (written = data.length, error) => done(error ?? null, error ? 0 : written) });
   }
   writeSync(fd: number, data: Buffer): number {
     this.syncWrites.push({ fd, text: data.toString() });
@@ -101,6 +103,63 @@ describe('log sink', () => {
     io.pending.finish();
     await sink.flush();
     expect(io.writes).to.have.length(2);
+  });
+
+  it('reuses the room of a written batch for a later one, and never the room of a write under way', async () => {
+    // Steady batches take turns in two buffers, with no fresh memory per batch.
+    const io = new FakeIo();
+    const sink = new Sink('/var/log/x.log', io, 0);
+    for (let round = 0; round < 4; round++) {
+      for (const line of lines(100, `round ${round}`)) sink.write(line);
+      await turn();
+      if (round > 0) io.writes[round - 1]!.finish();
+      await turn();
+    }
+    io.pending.finish();
+    await sink.flush();
+    expect(io.writes.map(({ text }) => text)).to.deep.equal([0, 1, 2, 3].map((round) => lines(100, `round ${round}`).join('')));
+    expect(io.writes[2]!.data.buffer).to.equal(io.writes[0]!.data.buffer);
+    expect(io.writes[3]!.data.buffer).to.equal(io.writes[1]!.data.buffer);
+    expect(io.writes[1]!.data.buffer).to.not.equal(io.writes[0]!.data.buffer);
+
+    // Any lines (some longer than the room, which then grows), any partial writes, writes held
+    // while more lines come: every write's bytes are intact until it completes, and all lines
+    // arrive once, in order.
+    const step = fc.oneof(
+      fc.record({ log: fc.array(fc.oneof({ weight: 6, arbitrary: fc.string({ maxLength: 120 }) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 200_000 }).map((n) => 'x'.repeat(n)) }), { minLength: 1, maxLength: 40 }) }),
+      fc.record({ finish: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
+        const held = new FakeIo();
+        const under = new Sink('/var/log/y.log', held, 0);
+        const logged: string[] = [];
+        const onDisk: Buffer[] = [];
+        let done = 0;
+        const finishOne = (bytes?: number) => {
+          const write = held.writes[done];
+          if (!write) return;
+          expect(write.data.toString()).to.equal(write.text);
+          done++;
+          const written = Math.min(bytes ?? write.data.length, write.data.length);
+          onDisk.push(Buffer.from(write.data.subarray(0, written)));
+          write.finish(written);
+        };
+        for (const next of steps) {
+          if ('log' in next) {
+            for (const text of next.log) {
+              under.write(`${text}\n`);
+              logged.push(`${text}\n`);
+            }
+          } else finishOne(next.finish);
+          await turn();
+        }
+        const flushed = under.flush();
+        while (!(await settled(flushed))) finishOne();
+        expect(Buffer.concat(onDisk).toString()).to.equal(logged.join(''));
+      }),
+      seeded(60),
+    );
   });
 
   it('writes the rest after a partial write, and falls back to stderr when the disk refuses', async () => {

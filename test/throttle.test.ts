@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import request from 'supertest';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { AuthThrottle } from '../src/auth/throttle.js';
+import { isApiError } from '../src/errors.js';
+import { createLogger } from '../src/log.js';
 import { startHarness, login, type Harness } from './support/harness.js';
 import { RELEASE } from './support/release.js';
 import { sandboxConfigDir } from './support/sandboxConfig.js';
@@ -188,6 +191,32 @@ describe('auth_throttle behind proxies and switched off', function () {
     } finally {
       await defaults.close();
     }
+  });
+});
+
+describe('auth_throttle counters over time', function () {
+  this.timeout(10_000);
+
+  it('reads no counter once window + block seconds pass without a refusal, and counts later refusals from zero up to the limit again', async () => {
+    const throttle = new AuthThrottle({ enabled: true, max_failures_per_ip: 100, max_failures_per_user_ip: 2, max_failures_per_user: 0, window: 1, block: 1 }, createLogger({ level: 'error' }));
+    const attempt = { ip: '10.3.0.1', user: 'alice' };
+    const refusedWith429 = async (admitting: Promise<void> | undefined) => {
+      const error: unknown = await admitting?.then(() => undefined, (caught: unknown) => caught);
+      expect(isApiError(error) && error.status).to.equal(429);
+    };
+    // Nothing refused yet: nothing to read, so the login waits on no promise.
+    expect(throttle.admit(attempt)).to.equal(undefined);
+    for (let i = 0; i < 2; i++) await throttle.refused(attempt);
+    await refusedWith429(throttle.admit(attempt));
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(throttle.admit(attempt)).to.equal(undefined);
+    expect(throttle.accepted(attempt)).to.equal(undefined);
+    await throttle.refused(attempt);
+    const reading = throttle.admit(attempt);
+    expect(reading).to.be.instanceOf(Promise);
+    await reading;
+    await throttle.refused(attempt);
+    await refusedWith429(throttle.admit(attempt));
   });
 });
 

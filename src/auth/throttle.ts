@@ -114,9 +114,16 @@ export class AuthThrottle implements CredentialGuard {
     }
   }
 
-  /** Whether no count can exist now, so there is nothing to read or clear. */
+  /**
+   * Whether no count can exist now, so there is nothing to read or clear. Once that holds, the
+   * last refusal is forgotten, so the everyday check does not even read the clock.
+   */
   private quiet(): boolean {
-    return this.quietAfterMs !== undefined && Date.now() - this.lastRefusalMs > this.quietAfterMs;
+    if (this.quietAfterMs === undefined) return false;
+    if (this.lastRefusalMs === -Infinity) return true;
+    if (Date.now() - this.lastRefusalMs <= this.quietAfterMs) return false;
+    this.lastRefusalMs = -Infinity;
+    return true;
   }
 
   admit(attempt: Attempt): Promise<void> | undefined {

@@ -41,7 +41,7 @@ export function registerLogin(router: ApiRouter, deps: RouteDeps): void {
     const token = await auditedLogin(
       deps.auditor,
       { request: caller, endpoint: '/login', user: username, eauth: String(creds.eauth) },
-      async () => (caller.admits(username) ? deps.salt.tokens.login(creds, caller.client) : undefined),
+      () => (caller.admits(username) ? deps.salt.tokens.login(creds, caller.client) : Promise.resolve(undefined)),
     );
     if (!token) throw Errors.LoginFailed();
     ctx.set('X-Auth-Token', token.token);

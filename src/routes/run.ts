@@ -26,8 +26,8 @@ export function registerRun(router: ApiRouter, deps: RouteDeps): void {
       // The master's clear mk_token, as /login uses: salt-api ran the runner auth.mk_token, which
       // put the password and the new token on the event bus for every event-stream reader.
       const caller = deps.callerOf(ctx);
-      const token = await auditedLogin(deps.auditor, { request: caller, endpoint: '/token', user: username, eauth }, async () =>
-        caller.admits(username) ? deps.salt.tokens.login({ username, password, eauth }, caller.client) : undefined,
+      const token = await auditedLogin(deps.auditor, { request: caller, endpoint: '/token', user: username, eauth }, () =>
+        caller.admits(username) ? deps.salt.tokens.login({ username, password, eauth }, caller.client) : Promise.resolve(undefined),
       );
       if (!token) throw Errors.MasterAuth(`Authentication failure of type "eauth" occurred for user ${username}.`);
       tokens.push(token as unknown as SaltMap);
