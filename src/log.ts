@@ -65,7 +65,7 @@ export const LOG_FILE_MODE = 0o640;
 
 /** Bytes of lines a file sink holds while the disk is behind; past this, lines are dropped (and counted). */
 const MAX_BACKLOG = 8 * 1024 * 1024;
-/** The most room a sink keeps for a batch (see Sink.room). */
+/** The most room a sink keeps for a batch (see Sink.roomBytes): two such buffers at most per log file. */
 const MAX_BATCH_ROOM = 1024 * 1024;
 
 /** The file operations a sink uses: node:fs, or a stand-in in tests. */
