@@ -21,7 +21,8 @@ import { waitUntil } from './support/wait.js';
 import { startCli } from './support/cliProcess.js';
 import { flushLogs } from '../src/log.js';
 import { AuditLog } from '../src/audit/auditLog.js';
-import type { CommandAudit, LoginAudit } from '../src/audit/auditor.js';
+import { auditedLogin, type Auditor, type CommandAudit, type LoginAudit } from '../src/audit/auditor.js';
+import { Errors, isApiError } from '../src/errors.js';
 import { seeded } from './support/fuzz.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -295,6 +296,31 @@ describe('audit_log_file of the salt-api-koa command', function () {
       await sandbox.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('auditedLogin', () => {
+  it('reports every way an attempt ends, one line each, and passes its result or error on unchanged', async () => {
+    const lines: LoginAudit[] = [];
+    const auditor: Auditor = { login: (entry) => lines.push(entry), command: () => undefined };
+    const what = { request: { requestId: 'r1', client: '10.0.0.1' }, endpoint: '/login', user: 'alice', eauth: 'pam' };
+    const boom = new Error('boom');
+    expect(await auditedLogin(auditor, what, () => Promise.resolve('token'))).to.equal('token');
+    expect(await auditedLogin(auditor, what, () => Promise.resolve(undefined))).to.equal(undefined);
+    const rejected = await auditedLogin(auditor, what, () => Promise.reject(Errors.TooManyAttempts(5))).then(() => undefined, (error: unknown) => error);
+    expect(isApiError(rejected) && rejected.status).to.equal(429);
+    // An attempt that throws rather than rejecting: still a rejection, still one line.
+    const thrown = await auditedLogin(auditor, what, () => {
+      throw boom;
+    }).then(() => undefined, (error: unknown) => error);
+    expect(thrown).to.equal(boom);
+    expect(lines.map(({ outcome }) => outcome)).to.deep.equal([
+      { status: 'success' },
+      { status: 'failure' },
+      { status: 'throttled', error: Errors.TooManyAttempts.code },
+      { status: 'error', error: 'UNEXPECTED' },
+    ]);
+    expect(lines.every((line) => line.user === 'alice' && line.endpoint === '/login' && line.durationMs >= 0)).to.equal(true);
   });
 });
 

@@ -73,7 +73,14 @@ export function auditedLogin<T>(
   // A literal of fixed shape, not a spread.
   const report = (outcome: AuditOutcome) =>
     auditor.login({ request: what.request, endpoint: what.endpoint, user: what.user, eauth: what.eauth, outcome, durationMs: elapsedMs(started) });
-  return attempt().then(
+  // An attempt that throws instead of rejecting is still reported (as the async wrapper did).
+  let pending: Promise<T | undefined>;
+  try {
+    pending = attempt();
+  } catch (error) {
+    pending = Promise.reject(error);
+  }
+  return pending.then(
     (token) => {
       report(token === undefined ? REFUSED : SUCCEEDED);
       return token;
