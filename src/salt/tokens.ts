@@ -78,19 +78,19 @@ export class TokenAuthority {
     this.observer = observer;
   }
 
-  /** The master's verdict on `attempt`'s credentials, counted by the guard when there is one. */
-  private async guarded<T>(attempt: Attempt | undefined, ask: () => Promise<T | undefined>): Promise<T | undefined> {
-    if (!this.guard || !attempt) return ask();
-    const admitting = this.guard.admit(attempt);
-    if (admitting) await admitting;
-    // No verdict (the master unavailable) counts neither way.
-    const answer = await ask();
-    if (answer === undefined) await this.guard.refused(attempt);
-    else {
-      const clearing = this.guard.accepted(attempt);
-      if (clearing) await clearing;
-    }
-    return answer;
+  /**
+   * What auth_throttle has to say before `attempt`'s credentials go to the master: nothing to
+   * wait for (undefined) unless a failure was counted lately. The checks around a master call are
+   * inline awaits of these, not an async wrapper: a login then costs no promise of the guard's.
+   */
+  private admit(attempt: Attempt | undefined): Promise<void> | undefined {
+    return attempt && this.guard?.admit(attempt);
+  }
+
+  /** The master's verdict on `attempt`, counted (refused) or clearing a count (accepted); undefined when there is nothing to wait for. */
+  private settle(attempt: Attempt | undefined, accepted: boolean): Promise<void> | undefined {
+    if (!attempt || !this.guard) return undefined;
+    return accepted ? this.guard.accepted(attempt) : this.guard.refused(attempt);
   }
 
   /**
@@ -106,7 +106,13 @@ export class TokenAuthority {
     this.observer.cacheLookup('session', hit);
     if (hit) return cached.record;
     if (cached) this.valid.delete(token);
-    const record = await this.guarded(from === undefined ? undefined : { ip: from }, () => this.lookup(token));
+    const attempt = from === undefined ? undefined : { ip: from };
+    const admitting = this.admit(attempt);
+    if (admitting) await admitting;
+    // No verdict (the master unavailable: lookup() throws) counts neither way.
+    const record = await this.lookup(token);
+    const settling = this.settle(attempt, record !== undefined);
+    if (settling) await settling;
     if (!record || this.isRevoked(token, Date.now())) return undefined;
     this.remember(record);
     return record;
@@ -127,7 +133,11 @@ export class TokenAuthority {
     const attempt = from === undefined ? undefined : { ip: from, user: typeof credentials.username === 'string' ? credentials.username : '' };
     let record: SaltToken | undefined;
     try {
-      record = await this.guarded(attempt, () => this.master.mkToken(credentials));
+      const admitting = this.admit(attempt);
+      if (admitting) await admitting;
+      record = await this.master.mkToken(credentials);
+      const settling = this.settle(attempt, record !== undefined);
+      if (settling) await settling;
     } catch (error) {
       this.observer.login(credentials.eauth, isApiError(error) && error.code === Errors.TooManyAttempts.code ? 'throttled' : 'error');
       throw error;
