@@ -84,6 +84,14 @@ const fileIo: SinkIo = {
   close: (fd) => close(fd, () => undefined),
 };
 
+/**
+ * What holds lines of its own back for a sink until the end of the event loop's turn (the audit
+ * trail): `drain()` hands them all to the sink's write(), in order.
+ */
+export interface LineSource {
+  drain(): void;
+}
+
 /** Lines bound for one file descriptor; `retire` closes it once they are written (after a reopen). */
 interface Batch {
   fd: number;
@@ -123,7 +131,8 @@ const LINE_BATCH_MS = 50;
  * is queued, the lines of the next {@link LINE_BATCH_MS} go to the kernel with it in one write,
  * and the lines logged while a write is under way go together in the next one. SIGHUP's reopen()
  * sends later lines to the new file while the old descriptor is closed only after its own lines
- * are written; flushLogs() waits for them all.
+ * are written; flushLogs() waits for them all. A source attached to the sink (the audit trail)
+ * may hold lines back until the end of the event loop's turn; see holds().
  */
 export class Sink {
   private fd: number | undefined;
@@ -141,6 +150,9 @@ export class Sink {
    */
   private roomBytes = CHUNK_BYTES;
   private spare: Buffer | undefined;
+  /** What may hold lines for this sink (see holds()), and whether it holds some now. */
+  private source: LineSource | undefined;
+  private sourceHolds = false;
 
   constructor(
     private readonly file: string | undefined,
@@ -169,6 +181,29 @@ export class Sink {
       this.enqueue(note);
     }
     this.enqueue(line);
+  }
+
+  /** `source` holds lines for this sink from now on (it calls holds() when it starts to). */
+  attach(source: LineSource): void {
+    this.source = source;
+  }
+
+  /**
+   * The attached source holds lines now: until they are drained, flushLogs() and the exit hook
+   * come by this sink, and flushes and a reopen drain them first, so a held line is neither lost
+   * nor sent to a file opened after it was logged.
+   */
+  holds(): void {
+    this.sourceHolds = true;
+    backlogged.add(this);
+    installExitHook();
+  }
+
+  /** The attached source's held lines, handed to write() now. */
+  drainSource(): void {
+    if (!this.sourceHolds) return;
+    this.sourceHolds = false;
+    this.source?.drain();
   }
 
   private enqueue(text: string): void {
@@ -211,7 +246,7 @@ export class Sink {
       batch = this.queue.shift();
     }
     if (!batch) {
-      backlogged.delete(this);
+      if (!this.sourceHolds) backlogged.delete(this);
       for (const wake of this.waiters.splice(0)) wake();
       return;
     }
@@ -245,6 +280,7 @@ export class Sink {
 
   /** Resolves once the lines written so far are on disk (or on stderr, if the disk refused them). */
   flush(): Promise<void> {
+    this.drainSource();
     if (!this.inFlight && this.queue.length === 0) return Promise.resolve();
     const flushed = new Promise<void>((resolve) => this.waiters.push(resolve));
     // Whoever waits need not wait for the batch to fill.
@@ -257,6 +293,7 @@ export class Sink {
    * way is left to the kernel (writing it again could double it).
    */
   flushSync(): void {
+    this.drainSource();
     for (const batch of this.queue.splice(0)) {
       let data = batch.lines.take();
       try {
@@ -270,6 +307,8 @@ export class Sink {
 
   reopen(): void {
     if (this.file === undefined || this.fd === undefined) return;
+    // Lines held so far were logged before the reopen: they belong to the old file.
+    this.drainSource();
     let next: number;
     try {
       next = this.io.open(this.file);

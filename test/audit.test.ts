@@ -4,6 +4,7 @@
  * answer: generated, or a trusted proxy's when sane.
  */
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -431,19 +432,45 @@ describe('audit line text', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts the next line afresh when a value JSON refuses stops one half-way', async () => {
+  it('writes a value JSON cannot hold as "[unserializable]", keeping its line and the next', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-audit-text-'));
     const file = path.join(dir, 'audit.log');
     const log = new AuditLog(file, true);
     const request = { requestId: 'r', client: '127.0.0.1' };
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    const refused = { request, user: 'u', eauth: 'pam', outcome: { status: 'success' as const }, durationMs: 1, chunk: { client: 'local', fun: 'test.ping', tgt: '*', arg: [cyclic] }, jids: [] };
-    expect(() => log.command(refused as unknown as CommandAudit)).to.throw(TypeError);
+    const refused = { request, user: 'u', eauth: 'pam', outcome: { status: 'success' as const }, durationMs: 1, chunk: { client: 'local', fun: 'test.ping', tgt: '*', arg: [cyclic], kwarg: { ok: 1 } }, jids: [] };
+    log.command(refused as unknown as CommandAudit);
     log.login({ request, endpoint: '/login', user: 'saltdev', eauth: 'auto', outcome: { status: 'success' }, durationMs: 2 });
-    const lines = await auditLines(file, 1);
-    expect(lines).to.have.length(1);
-    expect(lines[0]).to.include({ type: 'login', user: 'saltdev', duration_ms: 2 });
+    const lines = await auditLines(file, 2);
+    expect(lines).to.have.length(2);
+    expect(lines[0]).to.include({ type: 'command', fun: 'test.ping', arg: '[unserializable]' });
+    expect(lines[0]!.kwarg).to.deep.equal({ ok: 1 });
+    expect(lines[1]).to.include({ type: 'login', user: 'saltdev', duration_ms: 2 });
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('audit lines held until the end of the turn', () => {
+  it('are all in the file, in order, when the process exits in the turn that logged them', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-audit-exit-'));
+    try {
+      const file = path.join(dir, 'audit.log');
+      const script = path.join(dir, 'exit.mjs');
+      const auditLog = new URL('../src/audit/auditLog.js', import.meta.url).href;
+      writeFileSync(
+        script,
+        `import { AuditLog } from ${JSON.stringify(auditLog)};\n` +
+          `const log = new AuditLog(${JSON.stringify(file)}, false);\n` +
+          `for (let i = 0; i < 500; i++) log.login({ request: { requestId: 'r' + i, client: '127.0.0.1' }, endpoint: '/login', user: 'u' + i, eauth: 'pam', outcome: { status: 'success' }, durationMs: i });\n` +
+          `process.exit(0);\n`,
+      );
+      const code = await new Promise<number | null>((resolve) => spawn(process.execPath, [script], { stdio: 'ignore' }).once('exit', resolve));
+      expect(code).to.equal(0);
+      const users = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as Line).user);
+      expect(users).to.deep.equal(Array.from({ length: 500 }, (_, i) => `u${i}`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -243,6 +243,50 @@ describe('log sink', () => {
     expect(await settled(flushed)).to.equal(true);
   });
 
+  it("drains an attached source's held lines before flushLogs(), before a reopen and at exit, whatever was written before", async () => {
+    const io = new FakeIo();
+    const sink = new Sink('/var/log/audit.log', io, 0);
+    const held: string[] = [];
+    sink.attach({ drain: () => held.splice(0).forEach((line) => sink.write(line)) });
+    const hold = (line: string) => {
+      held.push(line);
+      sink.holds();
+    };
+    // Held while a write is under way that then completes with nothing else queued: still flushed.
+    sink.write('written\n');
+    await turn();
+    hold('held 1\n');
+    io.pending.finish();
+    let flushed = flushLogs();
+    await turn();
+    expect(io.pending.text).to.equal('held 1\n');
+    io.pending.finish();
+    expect(await settled(flushed)).to.equal(true);
+    // Held by a sink with nothing written for a while: flushLogs() comes by all the same.
+    hold('held 2\n');
+    flushed = flushLogs();
+    await turn();
+    expect(io.pending.text).to.equal('held 2\n');
+    io.pending.finish();
+    expect(await settled(flushed)).to.equal(true);
+    // Held before a reopen: the old file's line.
+    hold('held 3\n');
+    sink.reopen();
+    sink.write('after\n');
+    await turn();
+    expect(io.writes.slice(3).map(({ fd, text }) => [fd, text])).to.deep.equal([[10, 'held 3\n']]);
+    io.pending.finish();
+    await turn();
+    expect(io.pending.fd).to.equal(11);
+    expect(io.pending.text).to.equal('after\n');
+    io.pending.finish();
+    // Held at exit.
+    hold('held 4\n');
+    sink.flushSync();
+    expect(io.syncWrites).to.deep.equal([{ fd: 11, text: 'held 4\n' }]);
+    expect(held).to.deep.equal([]);
+  });
+
   it('at exit, writes what is still queued synchronously (process.exit without a flush)', async () => {
     const io = new FakeIo();
     const sink = new Sink('/var/log/x.log', io, 0);
