@@ -4,7 +4,6 @@
  * answer: generated, or a trusted proxy's when sane.
  */
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +24,7 @@ import { AuditLog } from '../src/audit/auditLog.js';
 import { auditedLogin, type Auditor, type CommandAudit, type LoginAudit } from '../src/audit/auditor.js';
 import { Errors, isApiError } from '../src/errors.js';
 import { seeded } from './support/fuzz.js';
+import { runModule } from './support/exitScript.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SECRET = 'pa55-w0rd-in-the-audit-test';
@@ -456,16 +456,13 @@ describe('audit lines held until the end of the turn', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-audit-exit-'));
     try {
       const file = path.join(dir, 'audit.log');
-      const script = path.join(dir, 'exit.mjs');
-      const auditLog = new URL('../src/audit/auditLog.js', import.meta.url).href;
-      writeFileSync(
-        script,
-        `import { AuditLog } from ${JSON.stringify(auditLog)};\n` +
-          `const log = new AuditLog(${JSON.stringify(file)}, false);\n` +
+      const code = await runModule(
+        dir,
+        { AuditLog: 'src/audit/auditLog.js' },
+        `const log = new AuditLog(${JSON.stringify(file)}, false);\n` +
           `for (let i = 0; i < 500; i++) log.login({ request: { requestId: 'r' + i, client: '127.0.0.1' }, endpoint: '/login', user: 'u' + i, eauth: 'pam', outcome: { status: 'success' }, durationMs: i });\n` +
           `process.exit(0);\n`,
       );
-      const code = await new Promise<number | null>((resolve) => spawn(process.execPath, [script], { stdio: 'ignore' }).once('exit', resolve));
       expect(code).to.equal(0);
       const users = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as Line).user);
       expect(users).to.deep.equal(Array.from({ length: 500 }, (_, i) => `u${i}`));

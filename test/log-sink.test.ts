@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { LineBuffer } from '../src/lineBuffer.js';
 import { LOG_FILE_MODE, Sink, createLogger, flushLogs, type SinkIo } from '../src/log.js';
 import { seeded } from './support/fuzz.js';
+import { runModule } from './support/exitScript.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { RELEASE } from './support/release.js';
 import { sandboxConfigDir } from './support/sandboxConfig.js';
@@ -304,16 +305,11 @@ describe('log sink', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'salt-api-koa-exit-'));
     try {
       const file = path.join(dir, 'api.log');
-      const script = path.join(dir, 'exit.mjs');
-      const log = new URL('../src/log.js', import.meta.url).href;
-      writeFileSync(
-        script,
-        `import { createLogger } from ${JSON.stringify(log)};\n` +
-          `const log = createLogger({ file: ${JSON.stringify(file)} });\n` +
-          `for (let i = 0; i < 2000; i++) log.info('line ' + i);\n` +
-          `process.exit(0);\n`,
+      const code = await runModule(
+        dir,
+        { createLogger: 'src/log.js' },
+        `const log = createLogger({ file: ${JSON.stringify(file)} });\n` + `for (let i = 0; i < 2000; i++) log.info('line ' + i);\n` + `process.exit(0);\n`,
       );
-      const code = await new Promise<number | null>((resolve) => spawn(process.execPath, [script], { stdio: 'ignore' }).once('exit', resolve));
       expect(code).to.equal(0);
       const logged = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => / \[INFO\] (.*)$/.exec(line)?.[1]);
       const all = Array.from({ length: 2000 }, (_, i) => `line ${i}`);
