@@ -14,7 +14,7 @@ Options:
   --duration S     seconds of one measured run (default 2)
   --rounds N       measured runs per server and concurrency, alternating between the
                    API and its baseline (default 3); with --fleet, passes per case;
-                   for operations, rounds of each scenario (default 12)
+                   for operations, rounds of each scenario (default 16)
   --warmup S       seconds of discarded load at concurrency 32 on each server process
                    before its runs, for the JIT to settle (default 4; 0 = none)
   --only NAME      run only these parts; repeat or separate with commas: a scenario

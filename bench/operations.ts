@@ -25,8 +25,12 @@ const CONNECTIONS = 32;
 const MEASURED: readonly ScenarioId[] = ['login', 'local_async'];
 /** Most the three together may cost (issue 13): 5 % of the throughput. */
 const TARGET_COST = 0.05;
-/** Rounds per scenario unless --rounds says otherwise: a median of 12 pairs moves by about a point between runs. */
-const DEFAULT_ROUNDS = 12;
+/**
+ * Rounds per scenario unless --rounds says otherwise: four pairs of processes, two started each
+ * way round, so the start order's advantage (see measure()) weighs on both sides alike; with 12,
+ * three pairs, one order counted twice.
+ */
+const DEFAULT_ROUNDS = 16;
 /**
  * Seconds of discarded load right before each measured run. A process that sat idle while the
  * other side was loaded answers some 10 % slower for its first second or so; without this, the
