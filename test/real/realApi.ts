@@ -7,7 +7,7 @@ import request from 'supertest';
 import { loadMasterConfig } from '../../src/config/masterConfig.js';
 import { isConfigMap } from '../../src/config/merge.js';
 import { settingsFromMaster } from '../../src/config/settings.js';
-import type { Settings } from '../../src/config/types.js';
+import type { ApiOptions, Settings } from '../../src/config/types.js';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { type RealSalt, startRealSalt } from './saltMaster.js';
@@ -28,8 +28,11 @@ export interface ExtraServer extends ApiServer {
 export interface RealApi extends ApiServer {
   readonly salt: RealSalt;
   readonly settings: Settings;
-  /** Another API process's view of the same master: a fresh server with no token cache of its own. */
-  startAnotherServer(): Promise<ExtraServer>;
+  /**
+   * Another API process's view of the same master: a fresh server with no token cache of its own,
+   * configured as the first one but for `options` (its `rest_koa` options).
+   */
+  startAnotherServer(options?: Partial<ApiOptions>): Promise<ExtraServer>;
   /** Close every API server, then stop Salt. */
   close(): Promise<void>;
 }
@@ -59,8 +62,8 @@ export async function startRealApi(saltSrc: string): Promise<RealApi> {
       ...main,
       salt,
       settings,
-      async startAnotherServer() {
-        const extra = await serve(settings);
+      async startAnotherServer(options = {}) {
+        const extra = await serve({ ...settings, api: { ...settings.api, ...options } });
         servers.push(extra);
         return {
           ...extra,

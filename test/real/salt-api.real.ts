@@ -11,6 +11,7 @@ import { loginTests, logoutTests } from './suites/auth.js';
 import { netapiTests } from './suites/netapi.js';
 import { resourceTests } from './suites/resources.js';
 import { doctorTests } from './suites/doctor.js';
+import { operationsTests } from './suites/operations.js';
 import { releaseTitle, treesFromEnv } from './trees.js';
 
 /** Start-up waits for every minion to answer a ping through Salt's own client; 90 s is the harness's own limit. */
@@ -35,6 +36,7 @@ for (const tree of treesFromEnv()) {
     resourceTests(fx);
     eventTests(fx);
     doctorTests(fx);
+    operationsTests(fx);
     logoutTests(fx);
   });
 }
