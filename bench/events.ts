@@ -16,8 +16,10 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { dump, load } from 'js-yaml';
+import { frameFor } from '../src/salt/busFraming.js';
 import { packEventFrame } from '../src/salt/codec.js';
 import { eventStamp } from '../src/salt/jid.js';
+import { saltRelease } from '../src/salt/releases.js';
 import { ProcessGroup, cpuMs, residentMiB } from './children.js';
 import type { BenchMessage, ClientsData, ClientsMessage } from './eventsClients.js';
 import { percentile } from './load.js';
@@ -118,6 +120,12 @@ async function startClients(url: string, token: string, clients: number, workers
   };
 }
 
+/**
+ * The release startSandbox() runs (its default): its pull socket drops, or waits forever on, a
+ * frame in the other release line's framing, so the burst must be written in this one's.
+ */
+const SANDBOX_RELEASE = saltRelease();
+
 /** Write the burst into the master's event pull socket as fast as the socket takes it. */
 async function fireBurst(sockDir: string, events: number, pad: string): Promise<{ firstSent: number; fireMs: number; frameBytes: number }> {
   const socket = net.connect(join(sockDir, 'master_event_pull.ipc'));
@@ -126,7 +134,8 @@ async function fireBurst(sockDir: string, events: number, pad: string): Promise<
   let frameBytes = 0;
   for (let seq = 0; seq < events; seq++) {
     const sentUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
-    const frame = packEventFrame({ tag: TAG, data: { seq, sent_us: sentUs, pad, _stamp: eventStamp() } });
+    const event = { tag: TAG, data: { seq, sent_us: sentUs, pad, _stamp: eventStamp(SANDBOX_RELEASE.zonedStamps) } };
+    const frame = frameFor(packEventFrame(event), SANDBOX_RELEASE.pullFraming);
     frameBytes = frame.length;
     if (!socket.write(frame)) await new Promise((resolve) => socket.once('drain', resolve));
   }
@@ -138,8 +147,16 @@ async function fireBurst(sockDir: string, events: number, pad: string): Promise<
 const IDLE_CPU_MS = 10;
 const POLL_MS = 250;
 
-/** Resolves when `done` settles, or when `cpuSpent()` has barely grown for `stallMs`. */
+/** However busy the processes stay, the burst's deliveries are counted after this long. */
+const MAX_DELIVERY_MS = 120_000;
+
+/**
+ * Resolves when `done` settles, when `cpuSpent()` has barely grown for `stallMs`, or after
+ * {@link MAX_DELIVERY_MS}: events that never arrive show as missing in the report, never as a
+ * bench that does not end.
+ */
 async function waitForDeliveries(done: Promise<void>, cpuSpent: () => Promise<number>, stallMs: number): Promise<void> {
+  const deadline = Date.now() + MAX_DELIVERY_MS;
   let finished = false;
   void done.then(
     () => (finished = true),
@@ -147,7 +164,7 @@ async function waitForDeliveries(done: Promise<void>, cpuSpent: () => Promise<nu
   );
   let last = await cpuSpent();
   let idleSince = Date.now();
-  while (!finished) {
+  while (!finished && Date.now() < deadline) {
     await sleep(POLL_MS);
     const now = await cpuSpent();
     if (now - last > IDLE_CPU_MS) idleSince = Date.now();
